@@ -1,0 +1,167 @@
+"""The host side of PluginContext: every call checks the plugin's grants when it is made.
+
+In-process plugins get a :class:`HostContext` directly; a sandboxed plugin's worker sends each
+context call to the host, which answers through the same object (so the rules live once).
+Grants are read from the manager's live grant table, so a revocation takes effect on the very
+next call. Denials raise :class:`PermissionDeniedError` and are audited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from .audit import AuditLog
+from .errors import InvalidInputError, PermissionDeniedError
+from .mailbox import Mailbox
+from .plugin_logs import PluginLogs
+
+_DATA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+MAX_DATA_BYTES = 10 * 1024 * 1024
+MAX_HTTP_BODY = 1024 * 1024
+LOG_LEVELS = {"debug", "info", "warning", "error", "critical"}
+
+
+@dataclass
+class HostServices:
+    """What contexts share: the grant table, the mailbox, logs, audit and the allow-list."""
+
+    has_grant: Callable[[str, str], bool]
+    mailbox: Mailbox
+    logs: PluginLogs
+    audit: AuditLog
+    data_dir_for: Callable[[str], Path]
+    network_allowlist: list[str] = field(default_factory=list)
+    http_timeout: float = 10.0
+    transport: httpx.AsyncBaseTransport | None = None
+
+
+class HostContext:
+    """The PluginContext the host gives one plugin."""
+
+    def __init__(self, plugin_id: str, services: HostServices) -> None:
+        self.plugin_id = plugin_id
+        self._services = services
+
+    @property
+    def data_dir(self) -> Path:
+        return self._services.data_dir_for(self.plugin_id) / "files"
+
+    def require(self, permission: str, action: str) -> None:
+        if self._services.has_grant(self.plugin_id, permission):
+            return
+        self._services.audit.record(
+            "permission_denied",
+            plugin_id=self.plugin_id,
+            actor=self.plugin_id,
+            outcome="denied",
+            details={"permission": permission, "call": action},
+        )
+        raise PermissionDeniedError(
+            f"Plugin {self.plugin_id!r} needs the {permission!r} permission to {action}; "
+            f"an admin can grant it in the Permissions tab or with "
+            f"grant_permission({self.plugin_id!r}, {permission!r}).",
+            plugin_id=self.plugin_id,
+            permission=permission,
+        )
+
+    def log(self, level: str, message: str) -> None:
+        self.require("write:logs", "write to its log")
+        level = str(level).lower()
+        self._services.logs.write(
+            self.plugin_id, level if level in LOG_LEVELS else "info", str(message)
+        )
+
+    async def list_emails(self, limit: int = 50) -> list[dict[str, Any]]:
+        self.require("read:emails", "read emails")
+        return self._services.mailbox.list_emails(int(limit))
+
+    async def get_email(self, email_id: str) -> dict[str, Any]:
+        self.require("read:emails", "read emails")
+        return self._services.mailbox.get_email(str(email_id))
+
+    async def update_email(self, email_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        self.require("write:emails", "change emails")
+        try:
+            return self._services.mailbox.update_email(str(email_id), dict(changes))
+        except ValueError as exc:
+            raise InvalidInputError(str(exc), plugin_id=self.plugin_id) from None
+
+    async def send_email(self, to: str, subject: str, body: str) -> dict[str, Any]:
+        self.require("send:emails", "send emails")
+        return self._services.mailbox.send_email(
+            f"plugin:{self.plugin_id}", str(to), str(subject), str(body)
+        )
+
+    async def get_attachment(self, email_id: str, filename: str) -> bytes:
+        self.require("read:attachments", "read attachments")
+        return self._services.mailbox.get_attachment(str(email_id), str(filename))
+
+    async def read_data(self, name: str) -> bytes:
+        self.require("storage", "read its data files")
+        path = self._data_path(name)
+        if not path.is_file():
+            raise InvalidInputError(f"No data file {name!r} in the plugin's data folder.")
+        return path.read_bytes()
+
+    async def write_data(self, name: str, data: bytes) -> None:
+        self.require("storage", "write its data files")
+        if len(data) > MAX_DATA_BYTES:
+            raise InvalidInputError(f"Data file {name!r} is over {MAX_DATA_BYTES} bytes.")
+        path = self._data_path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_bytes(bytes(data))
+        temporary.replace(path)
+
+    async def http_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        body: str | None = None,
+    ) -> dict[str, Any]:
+        self.require("network", "make HTTP requests")
+        host = (urlsplit(url).hostname or "").lower()
+        if (
+            urlsplit(url).scheme not in {"http", "https"}
+            or host not in self._services.network_allowlist
+        ):
+            self._services.audit.record(
+                "network_denied",
+                plugin_id=self.plugin_id,
+                actor=self.plugin_id,
+                outcome="denied",
+                details={"url": url},
+            )
+            raise PermissionDeniedError(
+                f"Plugin {self.plugin_id!r} may not reach {host or url!r}: only http(s) to hosts "
+                "in PLUGIN_NETWORK_ALLOWLIST are allowed.",
+                plugin_id=self.plugin_id,
+                permission="network",
+            )
+        async with httpx.AsyncClient(
+            timeout=self._services.http_timeout,
+            transport=self._services.transport,
+            follow_redirects=False,
+        ) as client:
+            response = await client.request(method.upper(), url, headers=headers, content=body)
+        return {
+            "status_code": response.status_code,
+            "headers": dict(response.headers),
+            "body": response.text[:MAX_HTTP_BODY],
+        }
+
+    def _data_path(self, name: str) -> Path:
+        if not _DATA_NAME.fullmatch(str(name)) or ".." in str(name):
+            raise InvalidInputError(
+                f"Invalid data file name {name!r}: use letters, digits, '.', '_' or '-', no folders."
+            )
+        return self.data_dir / name

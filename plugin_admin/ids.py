@@ -1,0 +1,20 @@
+"""Plugin id rules, checked before any filesystem access."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidPluginIdError
+
+PLUGIN_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+
+
+def check_plugin_id(plugin_id: object) -> str:
+    """Return ``plugin_id`` if it is a valid id, else raise a message saying what is allowed."""
+    if isinstance(plugin_id, str) and PLUGIN_ID_PATTERN.fullmatch(plugin_id):
+        return plugin_id
+    shown = repr(plugin_id) if len(repr(plugin_id)) <= 80 else repr(plugin_id)[:77] + "..."
+    raise InvalidPluginIdError(
+        f"Invalid plugin id {shown}: ids are 2-64 characters of lower-case letters, digits and "
+        "underscores, starting with a letter (e.g. 'email_filter_plugin')."
+    )

@@ -1,0 +1,197 @@
+"""In-process runners for the trusted and standard levels.
+
+What they can and cannot stop: a hook that *awaits* past its time limit is cancelled; a hook
+that *blocks* (a sync busy loop, ``time.sleep``) cannot be interrupted inside a process. The
+standard level runs each plugin on its own thread and event loop, so the host stays
+responsive and the caller still gets its timeout error on time, but the runaway thread keeps
+its CPU until the code returns (the circuit breaker then disables the plugin). Memory, files,
+sockets and ``import os`` are not contained at all in process: only the sandboxed level
+(a separate worker process) is containment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import traceback
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..base import PluginInterface
+from ..errors import HookExecutionError, HookTimeoutError, PluginError
+from ..host_context import HostContext
+from ..loader import create_instance, drop_modules, import_plugin_package
+from ..manifest import Manifest
+
+T = TypeVar("T")
+
+
+class PluginThread:
+    """A daemon thread running its own event loop, on which one plugin's code executes."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+        self.loop.close()
+
+    async def run(self, make: Callable[[], Awaitable[T]], timeout: float) -> T:
+        """Run ``make()`` on this thread's loop; the caller waits at most ``timeout`` seconds."""
+        future = asyncio.run_coroutine_threadsafe(_call(make), self.loop)
+        try:
+            async with asyncio.timeout(timeout):
+                return await asyncio.wrap_future(future)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+    def stop(self) -> None:
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+async def _call(make: Callable[[], Awaitable[T]]) -> T:
+    return await make()
+
+
+class InlineRunner:
+    """Trusted plugins: their coroutines run directly on the host's loop (the fast path)."""
+
+    isolation = "in-process (trusted, host event loop)"
+
+    def __init__(
+        self,
+        plugin_id: str,
+        plugin_dir: Path,
+        manifest: Manifest,
+        context: HostContext,
+        lifecycle_timeout: float,
+    ) -> None:
+        self.plugin_id = plugin_id
+        self._plugin_dir = plugin_dir
+        self._manifest = manifest
+        self._context = context
+        self._lifecycle_timeout = lifecycle_timeout
+        self._module_name: str | None = None
+        self.instance: PluginInterface | None = None
+        self.capabilities: list[str] = []
+
+    # The three hooks subclasses change: where code runs.
+    async def _execute(self, make: Callable[[], Awaitable[T]], timeout: float) -> T:
+        async with asyncio.timeout(timeout):
+            return await make()
+
+    def _close(self) -> None:
+        pass
+
+    async def _load(self) -> None:
+        module = import_plugin_package(self._plugin_dir, self.plugin_id)
+        self._module_name = module.__name__
+        instance = create_instance(module, self._manifest)
+        instance.bind_context(self._context)
+        self.instance = instance
+        self.capabilities = list(instance.get_capabilities())
+
+    async def start(self, config: dict[str, Any]) -> None:
+        try:
+            await self._lifecycle(self._load, "import")
+            await self._initialize(config)
+        except BaseException:
+            self._forget()
+            raise
+
+    async def _initialize(self, config: dict[str, Any]) -> None:
+        assert self.instance is not None
+        instance = self.instance
+        ok = await self._lifecycle(lambda: instance.initialize(dict(config)), "initialize")
+        if ok is False:
+            raise HookExecutionError(
+                f"Plugin {self.plugin_id!r}: initialize() returned False (it refused the "
+                "configuration); check its log and its config.",
+                plugin_id=self.plugin_id,
+            )
+
+    async def reconfigure(self, config: dict[str, Any]) -> None:
+        assert self.instance is not None
+        instance = self.instance
+        await self._lifecycle(instance.shutdown, "shutdown")
+        await self._initialize(config)
+
+    async def call(self, hook_name: str, kwargs: dict[str, Any], timeout: float) -> Any:
+        instance = self.instance
+        if instance is None:
+            raise HookExecutionError(f"Plugin {self.plugin_id!r} is not running.")
+        try:
+            return await self._execute(lambda: instance.execute_hook(hook_name, **kwargs), timeout)
+        except TimeoutError:
+            raise HookTimeoutError(
+                f"Hook {hook_name!r} of plugin {self.plugin_id!r} did not finish within "
+                f"{timeout:g} s (PLUGIN_MAX_EXECUTION_TIME).",
+                plugin_id=self.plugin_id,
+            ) from None
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise hook_failure(self.plugin_id, hook_name, exc) from exc
+
+    async def stop(self, timeout: float) -> None:
+        instance = self.instance
+        try:
+            if instance is not None:
+                await self._execute(instance.shutdown, timeout)
+        finally:
+            self._forget()
+
+    def _forget(self) -> None:
+        self.instance = None
+        if self._module_name:
+            drop_modules(self._module_name)
+            self._module_name = None
+        self._close()
+
+    async def _lifecycle(self, make: Callable[[], Awaitable[T]], step: str) -> T:
+        try:
+            return await self._execute(make, self._lifecycle_timeout)
+        except TimeoutError:
+            raise HookTimeoutError(
+                f"Plugin {self.plugin_id!r}: {step} did not finish within "
+                f"{self._lifecycle_timeout:g} s (PLUGIN_TIMEOUT_SECONDS).",
+                plugin_id=self.plugin_id,
+            ) from None
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise HookExecutionError(
+                f"Plugin {self.plugin_id!r}: {step} failed: {type(exc).__name__}: {exc}",
+                plugin_id=self.plugin_id,
+            ) from exc
+
+
+class ThreadRunner(InlineRunner):
+    """Standard plugins: code runs on the plugin's own thread and event loop."""
+
+    isolation = "in-process (own thread, PluginContext only)"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._thread = PluginThread(f"plugin:{self.plugin_id}")
+
+    async def _execute(self, make: Callable[[], Awaitable[T]], timeout: float) -> T:
+        return await self._thread.run(make, timeout)
+
+    def _close(self) -> None:
+        self._thread.stop()
+
+
+def hook_failure(plugin_id: str, hook_name: str, exc: BaseException) -> HookExecutionError:
+    error = HookExecutionError(
+        f"Hook {hook_name!r} of plugin {plugin_id!r} raised {type(exc).__name__}: {exc}",
+        plugin_id=plugin_id,
+    )
+    error.traceback = "".join(traceback.format_exception(exc))  # type: ignore[attr-defined]
+    return error
