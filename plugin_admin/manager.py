@@ -747,6 +747,103 @@ class PluginManager:
         if runner is not None:
             self._spawn(runner.stop(self.settings.plugin_timeout_seconds))
 
+    async def console_call(
+        self,
+        plugin_id: str,
+        hook_name: str,
+        arguments: dict[str, Any] | None = None,
+        *,
+        actor: str = SYSTEM_ACTOR,
+    ) -> dict[str, Any]:
+        """The hook console's call: never raises for a plugin failure, and returns what the
+        plugin logged during the call, plus the traceback for in-process plugins."""
+        mark = self.logs.mark()
+        outcome: dict[str, Any] = {"plugin_id": plugin_id, "hook_name": hook_name, "ok": True}
+        try:
+            outcome.update(await self.run_hook(plugin_id, hook_name, arguments, actor=actor))
+        except PluginError as exc:
+            outcome.update(
+                ok=False,
+                error=exc.message,
+                error_type=type(exc).__name__,
+                traceback=getattr(exc, "traceback", None),
+                errors=getattr(exc, "errors", None),
+            )
+        outcome["logs"] = self.logs.since(plugin_id, mark)
+        return outcome
+
+    # -------------------------------------------------------------- hook console test cases
+    async def save_test_case(
+        self,
+        plugin_id: str,
+        name: str,
+        hook_name: str,
+        arguments: dict[str, Any],
+        expected: Any,
+        *,
+        actor: str = SYSTEM_ACTOR,
+    ) -> dict[str, Any]:
+        """Store a named hook call and its expected result, to re-run later."""
+        record = self._record(plugin_id)
+        name = str(name).strip()
+        if not name or len(name) > 100:
+            raise InvalidInputError("A test case needs a name of 1-100 characters.")
+        if not isinstance(arguments, dict):
+            raise InvalidInputError("Test case arguments must be a JSON object.")
+        find_hook(self._manifest_of(record), plugin_id, hook_name)
+        self.store.save_test_case(plugin_id, name, hook_name, arguments, expected)
+        self.audit.record(
+            "test_case_saved",
+            plugin_id=plugin_id,
+            actor=actor,
+            details={"name": name, "hook": hook_name},
+        )
+        return {"plugin_id": plugin_id, "name": name, "hook_name": hook_name}
+
+    async def list_test_cases(self, plugin_id: str) -> list[dict[str, Any]]:
+        self._record(plugin_id)
+        return self.store.test_cases(plugin_id)
+
+    async def delete_test_case(
+        self, plugin_id: str, name: str, *, actor: str = SYSTEM_ACTOR
+    ) -> None:
+        self._record(plugin_id)
+        self.store.delete_test_case(plugin_id, name)
+        self.audit.record(
+            "test_case_deleted", plugin_id=plugin_id, actor=actor, details={"name": name}
+        )
+
+    async def run_test_cases(
+        self, plugin_id: str, *, actor: str = SYSTEM_ACTOR
+    ) -> list[dict[str, Any]]:
+        """Re-run every saved case of a plugin; each passes when the result equals the stored one."""
+        results = []
+        for case in await self.list_test_cases(plugin_id):
+            call = await self.console_call(
+                plugin_id, case["hook_name"], case["arguments"], actor=actor
+            )
+            passed = call["ok"] and call.get("result") == case["expected"]
+            results.append(
+                {
+                    "name": case["name"],
+                    "hook_name": case["hook_name"],
+                    "passed": passed,
+                    "expected": case["expected"],
+                    "result": call.get("result"),
+                    "error": call.get("error"),
+                    "execution_time_ms": call.get("execution_time_ms"),
+                }
+            )
+        return results
+
+    def plugin_log_tail(self, plugin_id: str, lines: int = 100) -> list[str]:
+        self._record(plugin_id)
+        return self.logs.tail(plugin_id, lines)
+
+    def audit_log(self, **filters: Any) -> list[dict[str, Any]]:
+        """Audit events, newest first; filters: plugin_id, action, actor, outcome, since, until, limit."""
+        return self.audit.query(**filters)
+
     # ----------------------------------------------------------------------- permissions
     def has_grant(self, plugin_id: str, permission: str) -> bool:
         grants = self._grants.get(plugin_id)
