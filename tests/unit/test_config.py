@@ -15,7 +15,10 @@ SCHEMA = {
             "default": [],
             "items": {
                 "type": "object",
-                "properties": {"pattern": {"type": "string"}, "action": {"enum": ["flag", "block"]}},
+                "properties": {
+                    "pattern": {"type": "string"},
+                    "action": {"enum": ["flag", "block"]},
+                },
                 "required": ["pattern", "action"],
             },
         },
@@ -34,7 +37,12 @@ return True
 
 @pytest.fixture
 async def configured(make_plugin, start_manager):
-    make_plugin("conf", manifest={"config_schema": SCHEMA}, default_config={"limit": 3}, initialize=PICKY_INIT)
+    make_plugin(
+        "conf",
+        manifest={"config_schema": SCHEMA},
+        default_config={"limit": 3},
+        initialize=PICKY_INIT,
+    )
     manager = await start_manager()
     await manager.load_plugin("conf")
     return manager
@@ -63,7 +71,13 @@ async def test_invalid_config_lists_each_json_path_and_keeps_the_old_one(configu
     await configured.update_plugin_config("conf", {"sensitivity": "low"})
     with pytest.raises(InvalidConfigError) as caught:
         await configured.update_plugin_config(
-            "conf", {"sensitivity": "extreme", "rules": [{"pattern": 1, "action": "zap"}], "limit": 0, "bogus": 1}
+            "conf",
+            {
+                "sensitivity": "extreme",
+                "rules": [{"pattern": 1, "action": "zap"}],
+                "limit": 0,
+                "bogus": 1,
+            },
         )
     paths = {e["path"] for e in caught.value.errors}
     assert {"$.sensitivity", "$.rules[0].pattern", "$.rules[0].action", "$.limit", "$"} <= paths

@@ -42,7 +42,11 @@ async def test_timed_variant_returns_hook_name_result_and_time(make_plugin, star
 
 
 async def test_unknown_hook_lists_the_known_ones(make_plugin, start_manager):
-    make_plugin("hooked", hook_specs=SCHEMA_HOOKS, hooks="async def hook_greet(self, name, times=1):\n    return ('hi ' + name) * times\nasync def hook_echo(self, **kw):\n    return kw")
+    make_plugin(
+        "hooked",
+        hook_specs=SCHEMA_HOOKS,
+        hooks="async def hook_greet(self, name, times=1):\n    return ('hi ' + name) * times\nasync def hook_echo(self, **kw):\n    return kw",
+    )
     manager = await start_manager()
     await manager.load_plugin("hooked")
     with pytest.raises(HookNotFoundError, match=r"no hook 'nope'.*echo, greet"):
@@ -50,7 +54,11 @@ async def test_unknown_hook_lists_the_known_ones(make_plugin, start_manager):
 
 
 async def test_arguments_are_checked_against_the_hook_schema(make_plugin, start_manager):
-    make_plugin("hooked", hook_specs=SCHEMA_HOOKS, hooks="async def hook_greet(self, name, times=1):\n    return ('hi ' + name) * times")
+    make_plugin(
+        "hooked",
+        hook_specs=SCHEMA_HOOKS,
+        hooks="async def hook_greet(self, name, times=1):\n    return ('hi ' + name) * times",
+    )
     manager = await start_manager()
     await manager.load_plugin("hooked")
     assert await manager.execute_plugin_hook("hooked", "greet", name="Ada") == "hi Ada"
@@ -70,7 +78,9 @@ async def test_positional_hook_arguments_are_refused_clearly(make_plugin, start_
 
 
 async def test_raising_hook_is_reported_with_type_message_and_traceback(make_plugin, start_manager):
-    make_plugin("raiser", hooks="async def hook_echo(self, **kw):\n    raise KeyError('missing-thing')")
+    make_plugin(
+        "raiser", hooks="async def hook_echo(self, **kw):\n    raise KeyError('missing-thing')"
+    )
     manager = await start_manager()
     await manager.load_plugin("raiser")
     with pytest.raises(HookExecutionError, match="KeyError.*missing-thing") as caught:
@@ -153,7 +163,9 @@ async def test_broadcast_runs_in_priority_order_and_isolates_failures(make_plugi
     assert by_id["late"]["ok"]
 
 
-async def test_repeated_failures_open_the_circuit_and_disable_the_plugin(make_plugin, start_manager):
+async def test_repeated_failures_open_the_circuit_and_disable_the_plugin(
+    make_plugin, start_manager
+):
     make_plugin("crashy", hooks="async def hook_echo(self, **kw):\n    raise RuntimeError('again')")
     manager = await start_manager(plugin_failure_threshold=3)
     await manager.load_plugin("crashy")
@@ -169,7 +181,10 @@ async def test_repeated_failures_open_the_circuit_and_disable_the_plugin(make_pl
 
 
 async def test_a_success_resets_the_failure_count(make_plugin, start_manager):
-    make_plugin("sometimes", hooks="async def hook_echo(self, fail=False):\n    if fail:\n        raise RuntimeError('x')\n    return 1")
+    make_plugin(
+        "sometimes",
+        hooks="async def hook_echo(self, fail=False):\n    if fail:\n        raise RuntimeError('x')\n    return 1",
+    )
     manager = await start_manager(plugin_failure_threshold=2)
     await manager.load_plugin("sometimes")
     for _ in range(3):

@@ -27,7 +27,16 @@ async def _status(manager: PluginManager, plugin_id: str) -> str:
         ("bad_json", {"files": {"plugin.json": "{not json"}}, "not valid JSON"),
         ("missing_field", {"manifest": {"author": None}}, "author"),
         ("unknown_perm", {"manifest": {"permissions": ["read:everything"]}}, "read:everything"),
-        ("bad_default", {"manifest": {"config_schema": {"type": "object", "properties": {"n": {"type": "integer"}}}}, "default_config": {"n": "x"}}, "default.json"),
+        (
+            "bad_default",
+            {
+                "manifest": {
+                    "config_schema": {"type": "object", "properties": {"n": {"type": "integer"}}}
+                },
+                "default_config": {"n": "x"},
+            },
+            "default.json",
+        ),
         ("id_mismatch", {"manifest": {"plugin_id": "other_name"}}, "other_name"),
     ],
 )
@@ -125,7 +134,9 @@ async def test_error_state_can_be_loaded_again_after_a_fix(make_plugin, start_ma
 
 
 async def test_ten_concurrent_loads_load_once(make_plugin, start_manager):
-    make_plugin("popular", initialize="await asyncio.sleep(0.05)\nself.config = config\nreturn True")
+    make_plugin(
+        "popular", initialize="await asyncio.sleep(0.05)\nself.config = config\nreturn True"
+    )
     manager = await start_manager()
     outcomes = await asyncio.gather(
         *(manager.load_plugin("popular") for _ in range(10)), return_exceptions=True
@@ -144,7 +155,12 @@ async def test_enabled_plugins_come_back_after_restart_with_their_config(
 ):
     make_plugin(
         "durable",
-        manifest={"config_schema": {"type": "object", "properties": {"level": {"type": "integer", "default": 1}}}},
+        manifest={
+            "config_schema": {
+                "type": "object",
+                "properties": {"level": {"type": "integer", "default": 1}},
+            }
+        },
     )
     make_plugin("left_off")
     first = await start_manager()
@@ -192,7 +208,9 @@ async def test_reload_picks_up_edited_source_immediately(make_plugin, start_mana
     assert not list((manager.plugins_dir / "devloop").rglob("*.pyc"))
 
 
-async def test_unload_calls_shutdown_and_drops_the_plugin_modules(make_plugin, start_manager, tmp_path):
+async def test_unload_calls_shutdown_and_drops_the_plugin_modules(
+    make_plugin, start_manager, tmp_path
+):
     marker = tmp_path / "shutdown.txt"
     make_plugin(
         "tidy",
@@ -216,7 +234,9 @@ async def test_lifecycle_changes_are_audited(make_plugin, start_manager):
     manager = await start_manager()
     await manager.load_plugin("watched", actor="alice")
     await manager.unload_plugin("watched", actor="alice")
-    actions = [(e["action"], e["actor"], e["outcome"]) for e in manager.audit_log(plugin_id="watched")]
+    actions = [
+        (e["action"], e["actor"], e["outcome"]) for e in manager.audit_log(plugin_id="watched")
+    ]
     assert ("load", "alice", "success") in actions
     assert ("unload", "alice", "success") in actions
     assert ("installed", "system", "success") in actions
@@ -237,6 +257,17 @@ async def test_list_filters_by_status_and_level(make_plugin, start_manager):
     assert {p["id"] for p in listed} == {"one", "two"}
     assert "metadata" not in listed[0]
     entry = (await manager.list_plugins())[1]
-    for key in ("id", "name", "version", "author", "description", "status", "security_level", "loaded", "loaded_at", "capabilities"):
+    for key in (
+        "id",
+        "name",
+        "version",
+        "author",
+        "description",
+        "status",
+        "security_level",
+        "loaded",
+        "loaded_at",
+        "capabilities",
+    ):
         assert key in entry
     assert entry["loaded"] is True and entry["capabilities"] == ["testing"]

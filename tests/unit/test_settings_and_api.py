@@ -42,7 +42,9 @@ def test_defaults_match_the_seed_configuration(monkeypatch):
         ("PLUGIN_ADMIN_PORT", "99999", "<= 65535"),
     ],
 )
-def test_invalid_values_name_the_variable_and_what_is_accepted(monkeypatch, variable, value, accepted):
+def test_invalid_values_name_the_variable_and_what_is_accepted(
+    monkeypatch, variable, value, accepted
+):
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError) as caught:
         load_settings(_env_file=None)
@@ -52,7 +54,9 @@ def test_invalid_values_name_the_variable_and_what_is_accepted(monkeypatch, vari
 
 def test_env_file_and_comma_separated_allowlist(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / ".env").write_text("PLUGIN_MAX_EXECUTION_TIME=3\nPLUGIN_NETWORK_ALLOWLIST=api.example.com, Mail.Example.org\n")
+    (tmp_path / ".env").write_text(
+        "PLUGIN_MAX_EXECUTION_TIME=3\nPLUGIN_NETWORK_ALLOWLIST=api.example.com, Mail.Example.org\n"
+    )
     settings = load_settings()
     assert settings.plugin_max_execution_time == 3
     assert settings.plugin_network_allowlist == ["api.example.com", "mail.example.org"]
@@ -61,8 +65,15 @@ def test_env_file_and_comma_separated_allowlist(tmp_path, monkeypatch):
 def test_cli_stops_with_a_clear_message_on_a_bad_setting(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "plugin_admin.cli", "list"],
-        env={"PATH": "/usr/bin:/bin", "PLUGIN_SECURITY_LEVEL": "root", "PLUGIN_DATA_DIR": str(tmp_path)},
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PLUGIN_SECURITY_LEVEL": "root",
+            "PLUGIN_DATA_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert result.returncode == 2
     assert "PLUGIN_SECURITY_LEVEL='root'" in result.stderr
@@ -77,7 +88,14 @@ def test_every_setting_is_documented_in_env_example():
 
 def test_public_api_is_complete():
     exported = set(plugin_admin.__all__)
-    for name in ("PluginManager", "PluginInterface", "PluginMetadata", "PluginSecurityLevel", "PluginStatus", "Settings"):
+    for name in (
+        "PluginManager",
+        "PluginInterface",
+        "PluginMetadata",
+        "PluginSecurityLevel",
+        "PluginStatus",
+        "Settings",
+    ):
         assert name in exported
     errors = {n for n in dir(plugin_admin.errors) if n.endswith(("Error", "Denied"))}
     assert errors <= exported, f"export these errors: {sorted(errors - exported)}"
@@ -98,7 +116,14 @@ def test_manager_accepts_a_plugins_dir_like_the_seed(tmp_path, monkeypatch):
 async def test_dependencies_report_missing_and_wrong_versions(make_plugin, start_manager):
     make_plugin(
         "needy",
-        manifest={"dependencies": ["jsonschema>=1.0", "surely-not-installed-pkg>=1", "packaging<1.0", "not a requirement!!"]},
+        manifest={
+            "dependencies": [
+                "jsonschema>=1.0",
+                "surely-not-installed-pkg>=1",
+                "packaging<1.0",
+                "not a requirement!!",
+            ]
+        },
     )
     manager = await start_manager()
     report = await manager.validate_plugin_dependencies("needy")
