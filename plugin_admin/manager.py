@@ -35,6 +35,7 @@ from .errors import (
     OperationInProgressError,
     PluginError,
     PluginNotFoundError,
+    StorageError,
 )
 from .hooks import check_arguments, check_result, find_hook
 from .host_context import HostContext, HostServices
@@ -501,7 +502,12 @@ class PluginManager:
             record.failure_times.clear()
             if config is not None:
                 record.config = complete
-            self._persist(record)
+            try:
+                self._persist(record)
+            except StorageError:
+                await self._stop_runner(record)
+                record.status, record.loaded_at = PluginStatus.DISABLED, None
+                raise
             self.audit.record(
                 "load",
                 plugin_id=plugin_id,
@@ -584,8 +590,15 @@ class PluginManager:
                         "the previous configuration is still in force.",
                         plugin_id=plugin_id,
                     ) from exc
+            previous = record.config
             record.config = complete
-            self._persist(record)
+            try:
+                self._persist(record)
+            except StorageError:
+                record.config = previous
+                if record.runner is not None:
+                    await self._restore_config(record, old)
+                raise
             changed = sorted(k for k in set(old) | set(complete) if old.get(k) != complete.get(k))
             self.audit.record(
                 "config_update", plugin_id=plugin_id, actor=actor, details={"changed": changed}

@@ -8,6 +8,7 @@ committed state. Storage faults (read-only, disk full, locked) become :class:`St
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -90,17 +91,17 @@ _PLUGIN_COLUMNS = (
 class Store:
     """Typed access to the SQLite database under PLUGIN_DATA_DIR."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = 5.0) -> None:
         self.path = path
         self._lock = threading.RLock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
-                path, check_same_thread=False, isolation_level=None, timeout=5
+                path, check_same_thread=False, isolation_level=None, timeout=busy_timeout
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             self._db.executescript(SCHEMA)
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(_storage_message(path, exc)) from None
@@ -328,11 +329,18 @@ def _row(r: tuple[Any, ...]) -> PluginRow:
 
 def _storage_message(path: Path, exc: BaseException) -> str:
     text = str(exc)
-    if "readonly" in text or "read-only" in text or "Permission denied" in text:
+    lowered = text.lower()
+    writable = os.access(path.parent, os.W_OK) if path.parent.exists() else True
+    if (
+        not writable
+        or "readonly" in lowered
+        or "read-only" in lowered
+        or "permission denied" in lowered
+    ):
         hint = "the data directory is read-only: make PLUGIN_DATA_DIR writable"
-    elif "full" in text or "No space" in text:
+    elif "full" in lowered or "no space" in lowered:
         hint = "the disk holding PLUGIN_DATA_DIR is full: free space and retry"
-    elif "locked" in text or "busy" in text:
+    elif "locked" in lowered or "busy" in lowered:
         hint = "another process holds the database lock: retry, or stop the other instance"
     else:
         hint = "check that PLUGIN_DATA_DIR is a writable local folder"
