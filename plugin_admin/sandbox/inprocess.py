@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import traceback
-from collections.abc import Awaitable, Callable
+import types
+from collections.abc import Awaitable, Callable, Generator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,12 +33,19 @@ class PluginThread:
 
     def __init__(self, name: str) -> None:
         self.loop = asyncio.new_event_loop()
+        self._stopping = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
+        while not self._stopping:  # plugin code calling loop.stop() must not end the thread
+            self.loop.run_forever()
+        pending = asyncio.all_tasks(self.loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            self.loop.run_until_complete(asyncio.wait(pending, timeout=1))
         self.loop.close()
 
     async def run(self, make: Callable[[], Awaitable[T]], timeout: float) -> T:
@@ -51,8 +59,11 @@ class PluginThread:
             raise
 
     def stop(self) -> None:
-        if self.loop.is_running():
+        self._stopping = True
+        try:
             self.loop.call_soon_threadsafe(self.loop.stop)
+        except RuntimeError:  # already closed
+            pass
 
 
 async def _call(make: Callable[[], Awaitable[T]]) -> T:
@@ -83,8 +94,7 @@ class InlineRunner:
 
     # The three hooks subclasses change: where code runs.
     async def _execute(self, make: Callable[[], Awaitable[T]], timeout: float) -> T:
-        async with asyncio.timeout(timeout):
-            return await make()
+        return await run_with_timeout(make(), timeout)
 
     def _close(self) -> None:
         pass
@@ -186,6 +196,48 @@ class ThreadRunner(InlineRunner):
 
     def _close(self) -> None:
         self._thread.stop()
+
+
+async def run_with_timeout(awaitable: Awaitable[T], timeout: float) -> T:
+    """``await awaitable`` within ``timeout`` seconds, arming the timer only if it suspends.
+
+    Most hooks finish without ever waiting; for them ``asyncio.timeout`` (a timer handle
+    scheduled and cancelled per call) was the largest single cost of a trusted hook call
+    (bench/README.md, case 1). The coroutine's first step runs here, in the caller's task and
+    context, exactly as a plain ``await`` would; if it suspends, the rest is awaited under
+    ``asyncio.timeout_at`` with the deadline counted from the start.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    coro = awaitable.__await__()
+    try:
+        first = coro.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    async with asyncio.timeout_at(deadline):
+        return await _resume(coro, first)  # type: ignore[no-any-return]
+
+
+@types.coroutine
+def _resume(coro: Generator[Any, Any, T], yielded: Any) -> Generator[Any, Any, T]:
+    """Continue a coroutine that has already yielded ``yielded``: pass what it waits on up to
+    the running task and the task's answers (values, exceptions, cancellation) back down."""
+    while True:
+        try:
+            sent = yield yielded
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:
+            try:
+                yielded = coro.throw(exc)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+        else:
+            try:
+                yielded = coro.send(sent)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
 
 
 def hook_failure(plugin_id: str, hook_name: str, exc: BaseException) -> HookExecutionError:
