@@ -1,0 +1,1 @@
+"""One module per bench case; see bench/registry.py for the list."""
