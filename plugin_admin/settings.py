@@ -77,6 +77,22 @@ class Settings(BaseSettings):
     plugin_keep_versions: int = Field(
         3, ge=1, le=50, description="Previous versions kept per plugin for rollback"
     )
+    plugin_marketplace_timeout: float = Field(
+        10, gt=0, description="Seconds to wait for the marketplace (connect, read, index refresh)"
+    )
+    plugin_trusted_keys_dir: Path = Field(
+        PROJECT_ROOT / "config" / "trusted_keys",
+        description="Folder of publishers' Ed25519 public keys (PEM) trusted to sign the index",
+    )
+    plugin_max_package_files: int = Field(
+        1000, gt=0, description="Most entries a plugin package (zip) may hold"
+    )
+    plugin_max_unpacked_mb: int = Field(
+        100, gt=0, description="Largest total size a plugin package may expand to (MB)"
+    )
+    plugin_max_compression_ratio: float = Field(
+        100, gt=1, description="Refuse package members compressed more than this (zip bombs)"
+    )
 
     # Resource limits
     plugin_max_memory_mb: int = Field(100, gt=0, description="Sandbox worker address-space limit")
