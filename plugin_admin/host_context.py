@@ -71,6 +71,10 @@ class HostContext:
             permission=permission,
         )
 
+    def record_output(self, line: str) -> None:
+        """What a sandbox worker printed: recorded by the host, not a plugin call (no grant)."""
+        self._services.logs.write(self.plugin_id, "info", f"[worker output] {line}")
+
     def log(self, level: str, message: str) -> None:
         self.require("write:logs", "write to its log")
         level = str(level).lower()
