@@ -1135,6 +1135,13 @@ class PluginManager:
         client = self._marketplace()
         snapshot = await client.index()
         entry = snapshot.index.entries.get(plugin_id)
+        if entry is None and plugin_id in snapshot.index.invalid:
+            raise PackageError(
+                f"The marketplace lists {plugin_id!r} but its entry is invalid "
+                f"({snapshot.index.invalid[plugin_id]}); it cannot be installed until the "
+                "publisher fixes the index (every package needs a sha256 checksum).",
+                plugin_id=plugin_id,
+            )
         if entry is None:
             raise NotFoundError(
                 f"No plugin {plugin_id!r} in the marketplace at {client.base}; search the "

@@ -141,6 +141,7 @@ class ParsedIndex(BaseModel):
 
     entries: dict[str, IndexEntry]
     errors: list[str] = Field(default_factory=list)
+    invalid: dict[str, str] = Field(default_factory=dict)  # plugin_id -> why it was skipped
 
 
 def parse_index(data: bytes, *, source: str = "index.json") -> ParsedIndex:
@@ -163,6 +164,7 @@ def parse_index(data: bytes, *, source: str = "index.json") -> ParsedIndex:
         )
     entries: dict[str, IndexEntry] = {}
     errors: list[str] = []
+    invalid: dict[str, str] = {}
     for position, item in enumerate(raw["plugins"]):
         label = f"entry {position}"
         if isinstance(item, dict) and isinstance(item.get("plugin_id"), str):
@@ -175,9 +177,11 @@ def parse_index(data: bytes, *, source: str = "index.json") -> ParsedIndex:
                 for e in exc.errors()[:5]
             )
             errors.append(f"{label} skipped: {problems}")
+            if isinstance(item, dict) and isinstance(item.get("plugin_id"), str):
+                invalid[item["plugin_id"]] = problems
             continue
         if entry.plugin_id in entries:
             errors.append(f"{label} skipped: plugin_id {entry.plugin_id!r} is listed twice")
             continue
         entries[entry.plugin_id] = entry
-    return ParsedIndex(entries=entries, errors=errors)
+    return ParsedIndex(entries=entries, errors=errors, invalid=invalid)
