@@ -162,4 +162,8 @@ def _load_extra_commands() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, so commands registered into plugin_admin.cli's
+    # EXTRA_COMMANDS (not this __main__ copy's) are seen.
+    from plugin_admin.cli import main as package_main
+
+    sys.exit(package_main())

@@ -97,3 +97,9 @@ async def start_manager(settings: Settings) -> AsyncIterator[Callable[..., Any]]
     yield start
     for instance in started:
         await instance.shutdown()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full-load", action="store_true", help="run the load test for the full 60 seconds"
+    )
