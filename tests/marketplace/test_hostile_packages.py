@@ -1,0 +1,179 @@
+"""Every hostile or broken package is refused, and nothing is left in PLUGINS_DIR or staging."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugin_admin import InvalidManifestError, PackageError
+from plugin_admin.marketplace.packages import ExtractLimits, safe_extract
+from tests.marketplace.helpers import plugin_members, single_entry_index, tree, zip_bytes
+from tests.plugin_factory import write_plugin
+
+
+@pytest.fixture
+def good_members(tmp_path: Path) -> dict[str, Any]:
+    folder = write_plugin(tmp_path / "src", "evil", version="1.0.0")
+    return plugin_members(folder)
+
+
+def with_members(extra: dict[str, Any]) -> Callable[[dict[str, Any]], bytes]:
+    return lambda members: zip_bytes({**members, **extra})
+
+
+def symlink_zip(members: dict[str, Any]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO(zip_bytes(members))
+    with zipfile.ZipFile(buffer, "a") as archive:
+        info = zipfile.ZipInfo("link", (1980, 1, 1, 0, 0, 0))
+        info.create_system = 3
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(info, "/etc/passwd")
+    return buffer.getvalue()
+
+
+CASES = [
+    # (id, package builder, index checksum, settings, error type, words in the message)
+    ("zip-slip", with_members({"../escaped.py": "x = 1"}), "auto", {}, PackageError, "climbs out"),
+    (
+        "absolute-path",
+        with_members({"/tmp/abs_evil.py": "x"}),
+        "auto",
+        {},
+        PackageError,
+        "absolute",
+    ),
+    ("symlink", symlink_zip, "auto", {}, PackageError, "symbolic link"),
+    (
+        "zip-bomb",
+        with_members({"bomb.txt": b"\0" * 5_000_000}),
+        "auto",
+        {},
+        PackageError,
+        "zip bomb",
+    ),
+    (
+        "too-many-files",
+        with_members({f"f{i}.txt": "x" for i in range(30)}),
+        "auto",
+        {"plugin_max_package_files": 20},
+        PackageError,
+        "more than the 20",
+    ),
+    (
+        "too-big-unpacked",
+        with_members({"blob.bin": os.urandom(1_200_000)}),
+        "auto",
+        {"plugin_max_unpacked_mb": 1},
+        PackageError,
+        "byte limit",
+    ),
+    ("checksum-mismatch", zip_bytes, "sha256:" + "0" * 64, {}, PackageError, "Checksum mismatch"),
+    ("missing-checksum", zip_bytes, None, {}, PackageError, "sha256 checksum"),
+    (
+        "malformed-plugin-json",
+        with_members({"plugin.json": "{not json"}),
+        "auto",
+        {},
+        InvalidManifestError,
+        "not valid JSON",
+    ),
+    (
+        "import-crashes",
+        with_members({"__init__.py": "raise SystemExit('boom at import')"}),
+        "auto",
+        {},
+        PackageError,
+        "boom at import",
+    ),
+    (
+        "import-hangs",
+        with_members({"__init__.py": "import time\ntime.sleep(60)"}),
+        "auto",
+        {"plugin_timeout_seconds": 2},
+        PackageError,
+        "did not finish within 2 s",
+    ),
+    (
+        "no-create-plugin",
+        with_members({"__init__.py": "x = 1"}),
+        "auto",
+        {},
+        PackageError,
+        "create_plugin",
+    ),
+    (
+        "not-a-zip",
+        lambda members: b"PK\x03\x04 garbage",
+        "auto",
+        {},
+        PackageError,
+        "not a valid zip",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "checksum", "overrides", "error", "words"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
+)
+async def test_hostile_package_is_refused_and_leaves_nothing(
+    tmp_path, market_manager, good_members, build, checksum, overrides, error, words
+):
+    market = tmp_path / "hostile"
+    single_entry_index(market, "evil", "1.0.0", build(good_members), checksum=checksum)
+    manager = await market_manager(market, **overrides)
+    with pytest.raises(error) as caught:
+        await manager.install_plugin("evil")
+    assert words in caught.value.message
+    assert tree(manager.plugins_dir) == []
+    assert tree(manager.plugins_dir.parent / ".plugin-admin-staging") == []
+    assert not (tmp_path / "escaped.py").exists() and not Path("/tmp/abs_evil.py").exists()
+    assert "evil" not in manager.plugin_ids()
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "entry_version", "words"),
+    [
+        ("other", "1.0.0", "declares plugin_id 'evil'"),  # package is another plugin
+        ("evil", "1.5.0", "declares version '1.0.0'"),  # package is another version
+    ],
+    ids=["id-mismatch", "version-mismatch"],
+)
+async def test_package_must_match_its_index_entry(
+    tmp_path, market_manager, good_members, entry_id, entry_version, words
+):
+    market = tmp_path / "mismatch"
+    single_entry_index(market, entry_id, entry_version, zip_bytes(good_members))
+    manager = await market_manager(market)
+    with pytest.raises(PackageError, match=words):
+        await manager.install_plugin(entry_id)
+    assert tree(manager.plugins_dir) == []
+
+
+async def test_hostile_upload_is_refused(tmp_path, market_manager, good_members):
+    manager = await market_manager(tmp_path / "nowhere")
+    with pytest.raises(PackageError, match="climbs out"):
+        await manager.install_from_zip(zip_bytes({**good_members, "../x.py": "1"}))
+    assert tree(manager.plugins_dir) == []
+    assert tree(manager.plugins_dir.parent / ".plugin-admin-staging") == []
+
+
+def test_both_layouts_extract_the_same(tmp_path, good_members):
+    nested = {f"evil-1.0.0/{name}": body for name, body in good_members.items()}
+    safe_extract(zip_bytes(good_members), tmp_path / "root", ExtractLimits())
+    safe_extract(zip_bytes(nested), tmp_path / "nested", ExtractLimits())
+    assert tree(tmp_path / "root") == tree(tmp_path / "nested") == sorted(good_members)
+
+
+def test_a_package_without_plugin_json_is_refused(tmp_path):
+    with pytest.raises(PackageError, match="holds no plugin.json"):
+        safe_extract(zip_bytes({"a/x.py": "1", "b/y.py": "2"}), tmp_path / "x", ExtractLimits())
