@@ -63,6 +63,7 @@ from .settings import Settings, load_settings
 from .store import PluginRow, Store
 
 STARTUP_MARKER = "startup_in_progress"
+FAILURE_WINDOW_SECONDS = 600  # "N worker failures in M minutes" of the circuit breaker
 
 
 @dataclass
@@ -757,14 +758,33 @@ class PluginManager:
         return results
 
     def _count_failure(self, record: PluginRecord, exc: PluginError) -> None:
-        """Circuit breaker: N failed calls in a row disable the plugin until an admin acts."""
+        """Circuit breaker: N failed calls in a row disable the plugin until an admin acts.
+
+        Sandbox worker failures (timeouts, crashes, bad frames: each costs a restart) also
+        count in a sliding window, so N of them within FAILURE_WINDOW_SECONDS disable the
+        plugin even when successful calls come in between.
+        """
         record.consecutive_failures += 1
-        if record.consecutive_failures < self.settings.plugin_failure_threshold:
+        threshold = self.settings.plugin_failure_threshold
+        if getattr(exc, "worker_failure", False):
+            now = time.monotonic()
+            record.failure_times[:] = [
+                t for t in record.failure_times if now - t < FAILURE_WINDOW_SECONDS
+            ] + [now]
+        if record.consecutive_failures >= threshold:
+            reason = (
+                f"Disabled automatically after {record.consecutive_failures} failed hook calls "
+                f"in a row (PLUGIN_FAILURE_THRESHOLD); last: {exc.message} Load it again once "
+                "fixed."
+            )
+        elif len(record.failure_times) >= threshold:
+            reason = (
+                f"Disabled automatically: its sandbox worker failed {len(record.failure_times)} "
+                f"times within {FAILURE_WINDOW_SECONDS // 60} minutes (PLUGIN_FAILURE_THRESHOLD); "
+                f"last: {exc.message} Load it again once fixed."
+            )
+        else:
             return
-        reason = (
-            f"Disabled automatically after {record.consecutive_failures} failed hook calls in a "
-            f"row (PLUGIN_FAILURE_THRESHOLD); last: {exc.message} Load it again once fixed."
-        )
         record.status = PluginStatus.ERROR
         record.last_error = reason
         self._persist(record)

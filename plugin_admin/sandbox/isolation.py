@@ -238,9 +238,10 @@ def bwrap_argv(
                 argv += ["--perms", "0755", "--dir", str(parent)]
         argv += ["--ro-bind", str(root), str(root)]
     argv += ["--ro-bind", str(plugin_dir), PLUGIN_MOUNT, "--bind", str(data_dir), DATA_MOUNT]
-    argv += ["--size", str(tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+    argv += ["--perms", "1777", "--size", str(tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--size", str(SHM_SIZE_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
+    argv += ["--perms", "1777", "--size", str(SHM_SIZE_BYTES), "--tmpfs", "/dev/shm"]
+    argv += ["--remount-ro", "/dev"]
     argv += ["--clearenv", *_env_args(), "--chdir", PLUGIN_MOUNT]
     if seccomp_fd is not None:
         argv += ["--seccomp", str(seccomp_fd)]
