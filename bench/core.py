@@ -48,6 +48,7 @@ class Row:
     met: bool | None = None
     note: str = ""
     samples: int = 0
+    value: str = ""  # shown instead of p50 for rows that measure something else (RSS)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -180,7 +181,7 @@ def format_target(row: Row) -> str:
 def cells(row: Row) -> list[str]:
     return [
         row.case,
-        format_time(row.p50_us),
+        row.value or format_time(row.p50_us),
         format_time(row.p99_us),
         format_ops(row.ops_per_s),
         row.baseline or "-",
