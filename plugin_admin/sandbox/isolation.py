@@ -292,11 +292,30 @@ def probe_bwrap() -> tuple[bool, str]:
     return True, "bubblewrap works"
 
 
-def isolation_label(use_bwrap: bool, reason: str = "") -> str:
+def world_traversable() -> bool:
+    """Can another uid run this interpreter and read the package? Without bwrap's own mounts,
+    a per-plugin uid is only possible then (e.g. not with an interpreter under /root)."""
+    for root in [*python_paths(), PACKAGE_DIR]:
+        for folder in [root, *root.parents]:
+            if not folder.stat().st_mode & 0o001:
+                return False
+    return True
+
+
+def uses_own_uid(use_bwrap: bool) -> bool:
+    return os.geteuid() == 0 and (use_bwrap or world_traversable())
+
+
+def isolation_label(use_bwrap: bool, reason: str = "", *, own_uid: bool | None = None) -> str:
+    """The one-line truth shown in the console and API next to a sandboxed plugin."""
+    if own_uid is None:
+        own_uid = uses_own_uid(use_bwrap)
     if use_bwrap:
-        uid = ", per-plugin uid" if os.geteuid() == 0 else ""
-        return LABEL_OS.format(uid=uid)
-    return LABEL_NO_OS.format(reason=reason or "bubblewrap not usable")
+        return LABEL_OS.format(uid=", per-plugin uid" if own_uid else "")
+    label = LABEL_NO_OS.format(reason=reason or "bubblewrap not usable")
+    if not own_uid:
+        label = label[:-1] + "; it runs as the host's own user)"
+    return label
 
 
 def sandbox_status() -> dict[str, Any]:
@@ -308,7 +327,7 @@ def sandbox_status() -> dict[str, Any]:
         "bwrap_usable": usable,
         "reason": reason,
         "seccomp": seccomp_program() is not None,
-        "per_plugin_uid": root,
+        "per_plugin_uid": uses_own_uid(usable),
         "running_as_root": root,
         "isolation": isolation_label(usable, reason),
         "uid_range": [UID_BASE, UID_BASE + UID_SPAN - 1] if root else None,

@@ -65,8 +65,10 @@ class WorkerProcess:
         settings: Settings,
         context: HostContext,
         use_bwrap: bool,
+        uid: int | None,
     ) -> None:
         self.plugin_id = plugin_id
+        self.uid = uid
         self.context = context
         self.loop = asyncio.get_running_loop()
         self.alive = True
@@ -84,13 +86,13 @@ class WorkerProcess:
     # ------------------------------------------------------------------------- start
     def _spawn(self, plugin_dir: Path, data_dir: Path, settings: Settings, use_bwrap: bool) -> None:
         root = os.geteuid() == 0
+        uid = self.uid
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         out_r, out_w = os.pipe()
         os.set_blocking(self._to_child, False)
         os.set_blocking(self._from_child, False)
         os.set_blocking(out_r, False)
-        uid = isolation.plugin_uid(self.plugin_id) if root else None
         limits = isolation.Limits(
             memory_mb=settings.plugin_max_memory_mb,
             file_size_mb=settings.plugin_max_file_size_mb,
@@ -98,8 +100,6 @@ class WorkerProcess:
         )
         program = isolation.seccomp_program() if use_bwrap else None
         seccomp = isolation.seccomp_memfd(program) if program else None
-        if uid is not None and not use_bwrap and not _world_traversable():
-            uid = None  # the interpreter lives where another uid cannot read it
         if uid is not None:
             _chown_tree(data_dir, uid)
         setup = {
@@ -340,7 +340,14 @@ class WorkerRunner:
         elif use_bwrap and not usable:
             raise HookExecutionError(f"Cannot sandbox {plugin_id!r}: {reason}", plugin_id=plugin_id)
         self._use_bwrap = use_bwrap
-        self.isolation = isolation.isolation_label(use_bwrap, reason if not usable else "disabled")
+        self._uid: int | None = None
+        if isolation.uses_own_uid(use_bwrap):
+            self._uid = isolation.plugin_uid(plugin_id)
+        self.isolation = isolation.isolation_label(
+            use_bwrap,
+            reason if not usable else "disabled",
+            own_uid=self._uid is not None,
+        )
         self.capabilities: list[str] = []
         self._config: dict[str, Any] | None = None
         self._worker: WorkerProcess | None = None
@@ -374,6 +381,7 @@ class WorkerRunner:
             self._settings,
             self._context,
             self._use_bwrap,
+            self._uid,
         )
         self._worker = worker
         try:
@@ -597,12 +605,3 @@ def _chown_tree(path: Path, uid: int) -> None:
         for name in dirs + files:
             with contextlib.suppress(OSError):
                 os.lchown(os.path.join(directory, name), uid, uid)
-
-
-def _world_traversable() -> bool:
-    """Can another uid run this interpreter and read the package? (no-bwrap fallback)"""
-    for root in [*isolation.python_paths(), isolation.PACKAGE_DIR]:
-        for folder in [root, *root.parents]:
-            if not folder.stat().st_mode & 0o001:
-                return False
-    return True

@@ -192,12 +192,12 @@ async def hook_data_roundtrip(self, payload):
 
 
 def write_escape_plugin(root: Path, plugin_id: str = "escaper", **kwargs: Any) -> Path:
-    """A sandboxed plugin with every escape hook; extra kwargs go to write_plugin."""
+    """A sandboxed plugin with every escape hook (plus ``hooks`` given); kwargs go to write_plugin."""
     manifest = {"security_level": "sandboxed", **kwargs.pop("manifest", {})}
     return write_plugin(
         root,
         plugin_id,
-        hooks=HOOKS,
+        hooks=HOOKS + kwargs.pop("hooks", ""),
         preamble=PREAMBLE,
         hook_specs={},
         manifest=manifest,

@@ -1,0 +1,131 @@
+"""The sandboxed level as plugins and admins see it: the same PluginContext API with grants
+checked on the host, configuration, shutdown, the built-in pii_redactor, and the honest label
+when bubblewrap is not usable."""
+
+from __future__ import annotations
+
+import pytest
+
+from plugin_admin import (
+    InvalidConfigError,
+    PermissionDeniedError,
+    PluginManager,
+)
+from plugin_admin.sandbox import isolation
+from plugin_admin.sandbox.isolation import plugin_uid
+from tests.sandbox.conftest import call, processes_of_uid
+from tests.sandbox.escape_plugin import write_escape_plugin
+
+
+async def test_context_call_without_grant_is_denied_on_the_host_and_audited(
+    escaper: PluginManager,
+) -> None:
+    assert len(await call(escaper, "list_mail")) == 1  # read:emails is granted
+    with pytest.raises(PermissionDeniedError, match="'send:emails'") as caught:
+        await call(escaper, "send_mail")
+    assert caught.value.permission == "send:emails"
+    assert escaper.mailbox.outbox == []  # nothing was sent
+    denials = escaper.audit_log(plugin_id="escaper", action="permission_denied")
+    assert denials and denials[0]["details"]["permission"] == "send:emails"
+    assert (await call(escaper, "ping"))["pid"] == 2  # a denial is not a crash
+
+
+async def test_revocation_reaches_a_running_worker_without_restart(escaper: PluginManager) -> None:
+    runner = escaper._plugins["escaper"].runner
+    pid = runner.worker_pid
+    assert await call(escaper, "list_mail")
+    await escaper.revoke_permission("escaper", "read:emails")
+    with pytest.raises(PermissionDeniedError, match="'read:emails'"):
+        await call(escaper, "list_mail")
+    await escaper.grant_permission("escaper", "read:emails")
+    assert await call(escaper, "list_mail")
+    assert runner.worker_pid == pid and runner.restarts == 0
+
+
+async def test_config_changes_reach_the_worker_and_a_refusal_keeps_the_old_one(
+    plugins_dir, start_manager
+) -> None:
+    write_escape_plugin(
+        plugins_dir,
+        initialize="if config.get('refuse'):\n    return False\nself.config = config\nreturn True",
+        hooks="async def hook_config(self):\n    return self.config\n",
+        manifest={
+            "config_schema": {
+                "type": "object",
+                "properties": {
+                    "level": {"type": "integer", "default": 1},
+                    "refuse": {"type": "boolean"},
+                },
+            }
+        },
+    )
+    manager = await start_manager()
+    await manager.load_plugin("escaper")
+    assert (await call(manager, "config"))["level"] == 1
+    await manager.update_plugin_config("escaper", {"level": 7})
+    assert (await call(manager, "config"))["level"] == 7
+    with pytest.raises(InvalidConfigError, match="refused"):
+        await manager.update_plugin_config("escaper", {"level": 9, "refuse": True})
+    assert (await call(manager, "config"))["level"] == 7
+
+
+async def test_unload_stops_the_worker_and_its_processes(escaper: PluginManager) -> None:
+    uid = plugin_uid("escaper")
+    assert processes_of_uid(uid)
+    await escaper.unload_plugin("escaper")
+    assert processes_of_uid(uid) == []
+    await escaper.load_plugin("escaper")
+    assert (await call(escaper, "ping"))["uid"] == uid
+
+
+async def test_builtin_pii_redactor_runs_in_the_worker(copy_builtin, start_manager) -> None:
+    copy_builtin("pii_redactor")
+    manager = await start_manager()
+    await manager.load_plugin("pii_redactor")
+    details = await manager.get_plugin("pii_redactor")
+    assert details["security_level"] == "sandboxed"
+    assert details["isolation"].startswith("sandboxed (bubblewrap")
+    result = await manager.execute_plugin_hook(
+        "pii_redactor", "redact_text", text="Mail jane.doe@example.org, card 4111 1111 1111 1111."
+    )
+    assert "jane.doe@example.org" not in result["redacted_text"]
+    assert "4111 1111 1111 1111" not in result["redacted_text"]
+    assert result["counts"]["email"] == 1 and result["counts"]["credit_card"] == 1
+    assert processes_of_uid(plugin_uid("pii_redactor"))
+
+
+async def test_without_bubblewrap_the_worker_still_runs_and_says_so(
+    plugins_dir, start_manager, monkeypatch
+) -> None:
+    monkeypatch.setattr(isolation, "probe_bwrap", lambda: (False, "bwrap disabled for this test"))
+    monkeypatch.setenv("PLUGIN_ADMIN_TEST_SECRET", "hunter2-secret")
+    write_escape_plugin(plugins_dir, permissions=["read:emails"])
+    manager = await start_manager()
+    await manager.load_plugin("escaper")
+    details = await manager.get_plugin("escaper")
+    label = details["isolation"]
+    assert label.startswith(
+        "sandboxed without OS isolation (separate process with rlimits only: "
+        "bwrap disabled for this test"
+    )
+    # Without bwrap's mounts a per-plugin uid needs an interpreter other uids can read.
+    assert ("runs as the host's own user" in label) is not isolation.world_traversable()
+    info = await call(manager, "ping")
+    assert info["pid"] != 2  # a plain process: no pid namespace
+    assert "PLUGIN_ADMIN_TEST_SECRET" not in await call(manager, "environ")
+    assert await call(manager, "allocate", gigabytes=10) == {"ok": False, "error": "MemoryError"}
+    with pytest.raises(PermissionDeniedError):
+        await call(manager, "send_mail")
+    status = isolation.sandbox_status()
+    assert status["bwrap_usable"] is False
+    assert status["isolation"].startswith("sandboxed without OS isolation")
+
+
+def test_sandbox_status_reports_this_machine() -> None:
+    status = isolation.sandbox_status()
+    assert status["bwrap_usable"] is True and status["bwrap_path"]
+    assert status["seccomp"] is True
+    assert status["per_plugin_uid"] is True
+    assert status["isolation"] == (
+        "sandboxed (bubblewrap namespaces, seccomp, rlimits, per-plugin uid)"
+    )
