@@ -64,6 +64,15 @@ def _describe(error: dict[str, Any]) -> dict[str, str]:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 400:  # FastAPI could not decode the body (bad bytes, broken form)
+        return JSONResponse(
+            {
+                "detail": f"Invalid request body ({detail}): send UTF-8 JSON with "
+                "Content-Type: application/json (uploads: multipart/form-data).",
+                "errors": [{"path": "body", "message": detail}],
+            },
+            status_code=422,
+        )
     return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
 

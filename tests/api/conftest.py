@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import pytest_asyncio
 from fastapi import FastAPI
 
 from plugin_admin import Settings
@@ -77,15 +78,20 @@ def write_echo_plugin(plugins_dir: Path, plugin_id: str = "echo_plugin") -> Path
     )
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def api_settings(tmp_path: Path) -> Settings:
     """Known credentials, short hook time limit (504 tests stay quick)."""
     return make_settings(
         tmp_path,
         plugin_api_token=TOKEN,
         plugin_admin_password=PASSWORD,
         plugin_max_execution_time=0.5,
+        plugin_max_file_size_mb=1,
     )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return api_settings(tmp_path)
 
 
 @pytest.fixture
@@ -100,6 +106,30 @@ async def app(settings: Settings, api_plugins: list[str]) -> AsyncIterator[FastA
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FastAPI]:
+    """One app for a whole module of read-only tests (building the console takes seconds).
+
+    Tests using it must run in the module's event loop:
+    ``pytestmark = pytest.mark.asyncio(loop_scope="module")``.
+    """
+    settings = api_settings(tmp_path_factory.mktemp("shared"))
+    settings.plugins_dir.mkdir(parents=True)
+    write_echo_plugin(settings.plugins_dir)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def shared_client(shared_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=shared_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=AUTH
+    ) as client:
+        yield client
 
 
 @pytest.fixture
