@@ -337,7 +337,7 @@ class PluginManager:
             record.last_error = None
         self._plugins[plugin_id] = record
         if new:
-            if manifest is not None and self.settings.plugin_grant_on_install:
+            if manifest is not None and error is None and self.settings.plugin_grant_on_install:
                 self._grant_all(record, manifest.permissions, SYSTEM_ACTOR)
             self.audit.record(
                 "installed" if error is None else "install_error",
@@ -1814,6 +1814,7 @@ class PluginManager:
         return complete
 
     def _check_loadable(self, record: PluginRecord, manifest: Manifest) -> None:
+        check_known(record.plugin_id, manifest.permissions)  # never load unknown permissions
         missing = [p for p in manifest.permissions if not self.has_grant(record.plugin_id, p)]
         if missing:
             raise MissingPermissionsError(
