@@ -1101,8 +1101,13 @@ class PluginManager:
         Served from the cache when the marketplace is down (see :meth:`marketplace_info`).
         """
         snapshot = await self._marketplace().index()
-        entries = [self._annotate(e) for e in snapshot.entry_dicts().values()]
-        return search_entries(
+        entries: Any = snapshot.entry_dicts().values()
+        # Annotating copies each entry: do it before the search only when the installed
+        # filter needs it, else just for the page returned (bench case 5: 10,000 copies
+        # were ~70% of a filtered search).
+        if installed is not None:
+            entries = [self._annotate(e) for e in entries]
+        found = search_entries(
             entries,
             query=query,
             category=category,
@@ -1113,6 +1118,7 @@ class PluginManager:
             limit=limit,
             offset=offset,
         )
+        return found if installed is not None else [self._annotate(e) for e in found]
 
     async def marketplace_info(self) -> dict[str, Any]:
         """Where the index comes from, how old it is, whether it is signed; never raises."""
