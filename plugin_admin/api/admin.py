@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, File, Query, UploadFile
 
 from .. import __version__
+from ..backup import Snapshot
 from ..errors import InvalidInputError
 from .deps import ACTOR, Manager, PluginId, resolve
 from .models import (
@@ -18,6 +19,7 @@ from .models import (
     InstallAnswer,
     InstallRequest,
     MarketplaceEntry,
+    RestoreAnswer,
     SecurityLevel,
 )
 
@@ -27,6 +29,7 @@ health_router = APIRouter()
 MULTIPART_OVERHEAD = 64 * 1024
 
 MarketplaceSort = Literal["name", "rating", "downloads", "updated"]
+InstalledFilter = Literal["installed", "not_installed", "update_available"]
 
 
 @router.get("/marketplace", response_model=list[MarketplaceEntry])
@@ -40,7 +43,9 @@ async def search_marketplace(
     offset: Annotated[int, Query(ge=0)] = 0,
     q: Annotated[str | None, Query(max_length=200, description="Search name/description")] = None,
     sort: MarketplaceSort = "name",
-    installed: Annotated[bool | None, Query(description="Only (not) installed ones")] = None,
+    installed: Annotated[
+        InstalledFilter | None, Query(description="Installed state to keep")
+    ] = None,
     security_level: SecurityLevel | None = None,
 ) -> list[dict[str, Any]]:
     """Plugins available from the marketplace (the bundled catalogue by default)."""
@@ -93,20 +98,20 @@ async def audit_log(
     )
 
 
-@router.get("/backup", response_model=dict[str, Any])
+@router.get("/backup", response_model=Snapshot)
 async def backup(manager: Manager) -> dict[str, Any]:
     """The whole plugin state as one JSON snapshot (versions, checksums, status, config,
     grants); POST it to /api/plugins/restore to get the same state back."""
     return await resolve(manager.export_state())
 
 
-@router.post("/restore", response_model=dict[str, Any])
+@router.post("/restore", response_model=RestoreAnswer)
 async def restore(
     manager: Manager,
-    snapshot: Annotated[dict[str, Any], Body(description="A snapshot from GET /backup")],
+    snapshot: Annotated[Snapshot, Body(description="A snapshot from GET /backup")],
 ) -> dict[str, Any]:
     """Bring the plugin state to a snapshot; answers what changed and what could not be."""
-    return await resolve(manager.restore_state(snapshot, actor=ACTOR))
+    return await resolve(manager.restore_state(snapshot.model_dump(), actor=ACTOR))
 
 
 def upload_router(max_file_bytes: int) -> APIRouter:

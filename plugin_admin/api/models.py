@@ -132,8 +132,10 @@ class PluginDetailsModel(PluginSummary):
 
 
 class InstallAnswer(Answer):
+    """``updated`` when the plugin was already installed at another version."""
+
     plugin_id: str
-    status: Literal["installed"]
+    status: Literal["installed", "updated"]
     version: str
     capabilities: list[str]
 
@@ -166,7 +168,11 @@ class ChangeAnswer(Answer):
     """Uninstall, update and rollback: the plugin and what happened (more keys may follow)."""
 
     plugin_id: str
-    status: str
+    status: Literal["uninstalled", "updated", "rolled_back"]
+    version: str | None = Field(None, description="The version now installed (update/rollback)")
+    from_version: str | None = None
+    enabled: bool | None = Field(None, description="Whether it runs now (update/rollback)")
+    data_kept: bool | None = Field(None, description="Uninstall: data and config kept")
 
 
 class PermissionItem(Answer):
@@ -199,6 +205,11 @@ class MarketplaceEntry(Answer):
     rating: float | None = None
     downloads: int | None = None
     last_updated: float | None = None
+    permissions: list[str] = []
+    security_level: SecurityLevel | None = None
+    installed_version: str | None = Field(None, description="Installed version, if any")
+    update_available: bool | None = None
+    versions: list[dict[str, Any]] = []
 
 
 class AuditEvent(Answer):
@@ -209,6 +220,23 @@ class AuditEvent(Answer):
     action: str
     outcome: str
     details: dict[str, Any]
+
+
+class RestoreFailure(Answer):
+    plugin_id: str
+    error: str
+
+
+class RestoreChange(Answer):
+    plugin_id: str
+    changes: Any
+
+
+class RestoreAnswer(Answer):
+    changed: list[RestoreChange]
+    unchanged: list[str]
+    failed: list[RestoreFailure]
+    not_in_snapshot: list[str] = []
 
 
 class PluginCounts(BaseModel):

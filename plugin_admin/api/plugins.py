@@ -54,7 +54,7 @@ async def get_plugin(plugin_id: PluginId, manager: Manager) -> dict[str, Any]:
     return await manager.get_plugin(plugin_id)
 
 
-@router.delete("", response_model=ChangeAnswer)
+@router.delete("", response_model=ChangeAnswer, response_model_exclude_unset=True)
 async def uninstall_plugin(
     plugin_id: PluginId,
     manager: Manager,
@@ -109,7 +109,7 @@ async def update_config(
     return await manager.update_plugin_config(plugin_id, body.config, actor=ACTOR)
 
 
-@router.post("/update", response_model=ChangeAnswer)
+@router.post("/update", response_model=ChangeAnswer, response_model_exclude_unset=True)
 async def update_plugin(
     plugin_id: PluginId, manager: Manager, body: VersionRequest | None = None
 ) -> dict[str, Any]:
@@ -117,7 +117,7 @@ async def update_plugin(
     return await manager.update_plugin(plugin_id, body.version if body else None, actor=ACTOR)
 
 
-@router.post("/rollback", response_model=ChangeAnswer)
+@router.post("/rollback", response_model=ChangeAnswer, response_model_exclude_unset=True)
 async def rollback_plugin(
     plugin_id: PluginId, manager: Manager, body: VersionRequest | None = None
 ) -> dict[str, Any]:
