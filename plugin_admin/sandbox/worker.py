@@ -289,6 +289,13 @@ class WorkerProcess:
             return "it closed its channel"
         return describe_exit(code)
 
+    async def wait_exit(self, timeout: float) -> None:
+        """After "stop": let the worker exit by itself, so bwrap tears the sandbox down in
+        order and nothing of it is left when stop() returns."""
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+
     def kill(self, reason: str) -> None:
         """Kill the worker and everything it started; fail the request in flight."""
         if not self.alive:
@@ -437,6 +444,7 @@ class WorkerRunner:
                 return
             try:
                 await worker.exchange({"t": "stop"}, timeout)
+                await worker.wait_exit(min(timeout, 2.0))
             except (WorkerGone, WorkerTimeout):
                 pass
             finally:

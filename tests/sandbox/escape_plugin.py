@@ -85,9 +85,9 @@ async def hook_fork_many(self, n):
         os.waitpid(pid, 0)
     return {"forked": len(pids), "errno": error}
 
-async def hook_allocate(self, gigabytes):
+async def hook_allocate(self, megabytes):
     try:
-        block = bytearray(gigabytes * 1024 ** 3)
+        block = bytearray(megabytes * 1024 ** 2)
         return {"ok": True, "size": len(block)}
     except MemoryError:
         return {"ok": False, "error": "MemoryError"}

@@ -135,7 +135,13 @@ async def test_resource_limits_hold_and_the_worker_survives(escaper: PluginManag
     forks = await call(escaper, "fork_many", n=500)
     assert forks["errno"] == "EAGAIN" and forks["forked"] < 64
 
-    assert await call(escaper, "allocate", gigabytes=10) == {"ok": False, "error": "MemoryError"}
+    assert await call(escaper, "allocate", megabytes=10 * 1024) == {
+        "ok": False,
+        "error": "MemoryError",
+    }
+    # The budget is PLUGIN_MAX_MEMORY_MB (100) on top of the interpreter's own baseline.
+    assert await call(escaper, "allocate", megabytes=80) == {"ok": True, "size": 80 * 1024**2}
+    assert await call(escaper, "allocate", megabytes=150) == {"ok": False, "error": "MemoryError"}
 
     tmp = await call(escaper, "fill", path="/tmp/fill", megabytes=256)
     assert tmp["ok"] is False and tmp["errno"] in {"ENOSPC", "EFBIG"} and tmp["megabytes"] <= 64

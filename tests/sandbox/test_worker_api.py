@@ -113,7 +113,10 @@ async def test_without_bubblewrap_the_worker_still_runs_and_says_so(
     info = await call(manager, "ping")
     assert info["pid"] != 2  # a plain process: no pid namespace
     assert "PLUGIN_ADMIN_TEST_SECRET" not in await call(manager, "environ")
-    assert await call(manager, "allocate", gigabytes=10) == {"ok": False, "error": "MemoryError"}
+    assert await call(manager, "allocate", megabytes=10 * 1024) == {
+        "ok": False,
+        "error": "MemoryError",
+    }
     with pytest.raises(PermissionDeniedError):
         await call(manager, "send_mail")
     status = isolation.sandbox_status()
