@@ -1,5 +1,6 @@
 """Run the real application (``create_app``) on temporary folders, for browser tests and
-screenshots: ``python tests/e2e/live_server.py <root> <port>``.
+screenshots: ``python tests/e2e/live_server.py <root> <port>``. The bundled marketplace
+catalogue is built into ``<root>/marketplace`` first.
 
 The console password and API token are fixed test values (never used outside this process).
 """
@@ -21,10 +22,14 @@ def main(root: str, port: str) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     import uvicorn
 
+    from plugin_admin.marketplace.catalogue import build_bundled
     from plugin_admin.server import create_app
     from plugin_admin.settings import Settings
 
     base = Path(root)
+    market = base / "marketplace"
+    if not (market / "index.json").exists():
+        build_bundled(market)  # the offline catalogue, so installs work with no network
     settings = Settings(
         _env_file=None,
         plugins_dir=base / "plugins",
@@ -35,6 +40,7 @@ def main(root: str, port: str) -> None:
         plugin_admin_password=PASSWORD,
         plugin_api_token=TOKEN,
         plugin_max_execution_time=5,
+        plugin_marketplace_url=str(market),
     )
     uvicorn.run(create_app(settings), host="127.0.0.1", port=int(port), log_level="warning")
 
