@@ -105,3 +105,53 @@ async def test_a_crashing_worker_backs_off_instead_of_looping(escaper: PluginMan
     with pytest.raises(HookExecutionError, match="next restart in"):
         await runner.call("ping", {}, 2)
     assert time.monotonic() - started < 0.1  # refused at once, no restart storm
+
+
+HOST_SCRIPT = """
+import asyncio, sys
+from pathlib import Path
+from plugin_admin import PluginManager
+from tests.conftest import make_settings
+from tests.sandbox.escape_plugin import write_escape_plugin
+
+async def main():
+    settings = make_settings(Path(sys.argv[1]))
+    write_escape_plugin(settings.plugins_dir, plugin_id="orphaned")
+    manager = PluginManager(settings=settings)
+    await manager.initialize()
+    await manager.load_plugin("orphaned")
+    print("READY", flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+async def test_workers_die_with_a_killed_manager(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    host = subprocess.Popen(
+        [sys.executable, "-c", HOST_SCRIPT, str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert host.stdout is not None
+        assert await asyncio.to_thread(host.stdout.readline) == "READY\n"
+        uid = plugin_uid("orphaned")
+        assert processes_of_uid(uid)
+        host.kill()  # SIGKILL: no shutdown code runs
+        host.wait()
+        deadline = time.monotonic() + 3
+        while processes_of_uid(uid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert processes_of_uid(uid) == []
+    finally:
+        host.kill()
+        host.wait()
+        host.stdout.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from plugin_admin import (
+    HookExecutionError,
     InvalidConfigError,
     PermissionDeniedError,
     PluginManager,
@@ -132,3 +133,42 @@ def test_sandbox_status_reports_this_machine() -> None:
     assert status["isolation"] == (
         "sandboxed (bubblewrap namespaces, seccomp, rlimits, per-plugin uid)"
     )
+
+
+async def test_large_payloads_and_unusable_results(plugins_dir, start_manager) -> None:
+    write_escape_plugin(
+        plugins_dir,
+        permissions=["read:attachments"],
+        hooks=(
+            "async def hook_size(self, text):\n"
+            "    return {'length': len(text), 'tail': text[-3:]}\n"
+            "async def hook_a_set(self):\n"
+            "    return {1, 2}\n"
+            "async def hook_attachment(self):\n"
+            "    data = await self.context.get_attachment('msg-2', 'prize.pdf.exe')\n"
+            "    return list(data)\n"
+        ),
+    )
+    manager = await start_manager()
+    await manager.load_plugin("escaper")
+    text = "x" * (3 * 1024 * 1024) + "end"  # far over a pipe's buffer: written in pieces
+    assert await call(manager, "size", text=text) == {"length": len(text), "tail": "end"}
+    with pytest.raises(HookExecutionError, match="not JSON serializable"):
+        await call(manager, "a_set")
+    expected = list(manager.mailbox.get_attachment("msg-2", "prize.pdf.exe"))
+    assert await call(manager, "attachment") == expected  # bytes cross the channel intact
+    assert manager._plugins["escaper"].runner.restarts == 0
+
+
+async def test_a_plugin_that_fails_to_import_is_an_error_with_the_reason(
+    make_plugin, start_manager
+) -> None:
+    make_plugin(
+        "broken", manifest={"security_level": "sandboxed"}, preamble="raise RuntimeError('no')"
+    )
+    manager = await start_manager()
+    with pytest.raises(HookExecutionError, match="RuntimeError: no"):
+        await manager.load_plugin("broken")
+    details = await manager.get_plugin("broken")
+    assert details["status"] == "error" and "RuntimeError: no" in details["last_error"]
+    assert processes_of_uid(plugin_uid("broken")) == []
