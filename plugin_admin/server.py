@@ -13,9 +13,10 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse
+import signal
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import gradio as gr
@@ -118,7 +119,23 @@ def serve(settings: Settings | None = None) -> None:
         log_level="info",
         timeout_graceful_shutdown=5,  # open console streams must not hold the shutdown
     )
-    uvicorn.Server(config).run()
+    with _stop_signals_exit_zero():
+        uvicorn.Server(config).run()
+
+
+@contextmanager
+def _stop_signals_exit_zero() -> Iterator[None]:
+    """uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the
+    handler that was there before it; make that handler a no-op, so a requested, clean stop
+    exits with status 0 instead of dying by the signal."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in previous:
+        signal.signal(sig, lambda signum, frame: None)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def main(argv: list[str] | None = None) -> int:
