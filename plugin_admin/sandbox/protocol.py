@@ -44,7 +44,7 @@ def encode(message: dict[str, Any]) -> bytes:
 
 def decode_payload(payload: bytes | bytearray | memoryview) -> dict[str, Any]:
     try:
-        message = json.loads(bytes(payload))
+        message = json.loads(payload if isinstance(payload, bytes) else bytes(payload))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProtocolError(f"frame is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(message, dict) or not isinstance(message.get("t"), str):
@@ -60,6 +60,10 @@ class FrameBuffer:
 
     def feed(self, data: bytes) -> list[dict[str, Any]]:
         buffer = self._buffer
+        if not buffer and len(data) > HEADER:  # the usual case: exactly one whole frame
+            size = int.from_bytes(data[:HEADER], "big")
+            if len(data) == HEADER + size and size <= MAX_FRAME:
+                return [decode_payload(data[HEADER:])]
         buffer += data
         messages = []
         while len(buffer) >= HEADER:
