@@ -223,7 +223,6 @@ class PluginManager:
         self._recover_staging()  # marketplace: finish/undo a swap a crash interrupted
         to_enable = self._discover()
         self._initialized = True
-        self._start_auto_update()  # marketplace: PLUGIN_AUTO_UPDATE background checks
         if self.safe_mode_reason is None:
             for plugin_id in to_enable:
                 try:
@@ -241,6 +240,7 @@ class PluginManager:
             },
         )
         logger.info("PluginManager initialized with {} plugins", len(self._plugins))
+        self._start_auto_update()  # marketplace: PLUGIN_AUTO_UPDATE background checks
 
     def _decide_safe_mode(self) -> None:
         if self.settings.plugin_safe_mode:
@@ -1724,10 +1724,11 @@ class PluginManager:
             self._spawn(self._auto_update_loop())
 
     async def _auto_update_loop(self) -> None:
+        """Check at start, then every PLUGIN_UPDATE_CHECK_INTERVAL seconds."""
         while True:
-            await asyncio.sleep(self.settings.plugin_update_check_interval)
             for outcome in await self.apply_updates():
                 logger.info("auto-update: {}", outcome)
+            await asyncio.sleep(self.settings.plugin_update_check_interval)
 
     def _recover_staging(self) -> None:
         """Undo or finish an install interrupted by a crash; delete staging leftovers."""

@@ -69,9 +69,17 @@ def search_entries(
             if not all(word in text for word in words):
                 continue
         matched.append(entry)
-    matched.sort(key=lambda e: (str(e.get("name") or "").lower(), e["plugin_id"]))
-    if sort != "name":
-        key = {"rating": "rating", "downloads": "downloads", "updated": "last_updated"}[sort]
-        # highest first; entries without the value go last (stable: name order breaks ties)
-        matched.sort(key=lambda e: (e.get(key) is None, -(e.get(key) or 0)))
+    if sort == "name":
+        matched.sort(key=lambda e: (str(e.get("name") or "").lower(), e["plugin_id"]))
+    else:
+        field = {"rating": "rating", "downloads": "downloads", "updated": "last_updated"}[sort]
+        # highest first; entries without the value go last; name breaks ties
+        matched.sort(
+            key=lambda e: (
+                e.get(field) is None,
+                -(e.get(field) or 0),
+                str(e.get("name") or "").lower(),
+                e["plugin_id"],
+            )
+        )
     return matched[offset : offset + limit]

@@ -203,3 +203,20 @@ async def test_search_marks_installed_and_updates(market_dir, market_manager):
     assert [e["plugin_id"] for e in await manager.search_marketplace("alpha filter")] == ["alpha"]
     entry = await manager.get_marketplace_plugin("beta")
     assert entry["installed_version"] is None and entry["checksum"].startswith("sha256:")
+
+
+async def test_auto_update_applies_updates_with_the_same_rules(market_dir, market_manager):
+    manager = await market_manager(market_dir)
+    await manager.install_plugin("alpha", "1.0.0")
+    await manager.load_plugin("alpha")
+    await manager.shutdown()
+    updated = await market_manager(market_dir, plugin_auto_update=True)
+    for _ in range(300):
+        details = await updated.get_plugin("alpha")
+        if details["version"] == "2.0.0":
+            break
+        await asyncio.sleep(0.1)
+    assert details["version"] == "2.0.0"
+    assert details["status"] == "disabled"  # 2.0.0 asks for 'network': waits for a grant
+    events = updated.audit_log(plugin_id="alpha", action="update")
+    assert events and events[0]["actor"] == "auto-update"
