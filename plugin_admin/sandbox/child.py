@@ -225,7 +225,7 @@ class Worker:
                 reply = {"t": "result", "ok": False, "error": _error(exc)}
             try:
                 self.channel.send(reply)
-            except (TypeError, ValueError) as exc:  # not JSON, or too large
+            except Exception as exc:  # not JSON, or over the frame limit
                 error = {"type": "HookExecutionError", "message": f"unusable result: {exc}"}
                 self.channel.send({"t": "result", "ok": False, "error": error})
             if kind == "stop":

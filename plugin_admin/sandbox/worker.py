@@ -283,8 +283,8 @@ class WorkerProcess:
 
     # ----------------------------------------------------------------------- ending
     def _exit_description(self) -> str:
-        try:
-            code = self.process.wait(timeout=1)
+        try:  # bounded: a worker that closed its pipe but lives on must not stall the loop
+            code = self.process.wait(timeout=0.2)
         except subprocess.TimeoutExpired:
             return "it closed its channel"
         return describe_exit(code)
@@ -341,20 +341,10 @@ class WorkerRunner:
         self._manifest = manifest
         self._context = context
         self._settings = settings
-        usable, reason = isolation.probe_bwrap()
-        if use_bwrap is None:
-            use_bwrap = usable
-        elif use_bwrap and not usable:
-            raise HookExecutionError(f"Cannot sandbox {plugin_id!r}: {reason}", plugin_id=plugin_id)
-        self._use_bwrap = use_bwrap
+        self._wanted_bwrap = use_bwrap
+        self._use_bwrap = False
         self._uid: int | None = None
-        if isolation.uses_own_uid(use_bwrap):
-            self._uid = isolation.plugin_uid(plugin_id)
-        self.isolation = isolation.isolation_label(
-            use_bwrap,
-            reason if not usable else "disabled",
-            own_uid=self._uid is not None,
-        )
+        self.isolation = "sandboxed (not started)"
         self.capabilities: list[str] = []
         self._config: dict[str, Any] | None = None
         self._worker: WorkerProcess | None = None
@@ -372,8 +362,26 @@ class WorkerRunner:
     # ------------------------------------------------------------------- lifecycle
     async def start(self, config: dict[str, Any]) -> None:
         async with self._lock:
+            await self._choose_isolation()
             self._config = dict(config)
             await self._launch()
+
+    async def _choose_isolation(self) -> None:
+        """Probe bwrap once per process (off the event loop) and say what we got."""
+        usable, reason = await asyncio.to_thread(isolation.probe_bwrap)
+        use_bwrap = usable if self._wanted_bwrap is None else self._wanted_bwrap
+        if use_bwrap and not usable:
+            raise HookExecutionError(
+                f"Cannot sandbox {self.plugin_id!r}: {reason}", plugin_id=self.plugin_id
+            )
+        self._use_bwrap = use_bwrap
+        if isolation.uses_own_uid(use_bwrap):
+            self._uid = isolation.plugin_uid(self.plugin_id)
+        self.isolation = isolation.isolation_label(
+            use_bwrap,
+            reason if not usable else "disabled",
+            own_uid=self._uid is not None,
+        )
 
     async def _launch(self) -> WorkerProcess:
         """Start a worker, check the handshake, load and initialise the plugin."""

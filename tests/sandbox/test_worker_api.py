@@ -142,6 +142,8 @@ async def test_large_payloads_and_unusable_results(plugins_dir, start_manager) -
         hooks=(
             "async def hook_size(self, text):\n"
             "    return {'length': len(text), 'tail': text[-3:]}\n"
+            "async def hook_huge(self):\n"
+            "    return 'x' * (17 * 1024 * 1024)\n"
             "async def hook_a_set(self):\n"
             "    return {1, 2}\n"
             "async def hook_attachment(self):\n"
@@ -155,6 +157,8 @@ async def test_large_payloads_and_unusable_results(plugins_dir, start_manager) -
     assert await call(manager, "size", text=text) == {"length": len(text), "tail": "end"}
     with pytest.raises(HookExecutionError, match="not JSON serializable"):
         await call(manager, "a_set")
+    with pytest.raises(HookExecutionError, match="unusable result.*over the"):
+        await call(manager, "huge")  # over the 16 MiB frame limit: refused, not a crash
     expected = list(manager.mailbox.get_attachment("msg-2", "prize.pdf.exe"))
     assert await call(manager, "attachment") == expected  # bytes cross the channel intact
     assert manager._plugins["escaper"].runner.restarts == 0
