@@ -137,6 +137,20 @@ async def hook_syscalls(self):
         results[name] = "ALLOWED" if rc == 0 else errno.errorcode.get(ctypes.get_errno(), "?")
     return results
 
+async def hook_limits(self):
+    import resource
+    names = ("AS", "FSIZE", "NOFILE", "NPROC", "CPU", "CORE")
+    return {name: resource.getrlimit(getattr(resource, "RLIMIT_" + name)) for name in names}
+
+async def hook_ordinary_things(self):
+    import subprocess, threading
+    box = []
+    thread = threading.Thread(target=lambda: box.append("thread ran"))
+    thread.start()
+    thread.join()
+    done = subprocess.run(["/usr/bin/echo", "exec ran"], capture_output=True, text=True)
+    return [box[0], done.stdout.strip(), await asyncio.sleep(0.01, "asyncio ran")]
+
 async def hook_spin(self):
     while True:
         pass

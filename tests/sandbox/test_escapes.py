@@ -156,3 +156,14 @@ async def test_resource_limits_hold_and_the_worker_survives(escaper: PluginManag
     # Every limit answered with an error inside the same worker, which still serves calls.
     assert (await call(escaper, "ping"))["pid"] == pid_before
     assert escaper._plugins["escaper"].runner.restarts == 0
+
+
+async def test_limits_are_set_hard_and_ordinary_code_still_works(escaper: PluginManager) -> None:
+    limits = await call(escaper, "limits")
+    assert all(soft == hard for soft, hard in limits.values())  # the plugin cannot raise them
+    assert limits["FSIZE"][0] == 50 * 1024 * 1024
+    assert limits["NOFILE"][0] == 256 and limits["NPROC"][0] == 64
+    assert limits["CPU"][0] == 600 and limits["CORE"][0] == 0
+    assert 100 * 1024 * 1024 < limits["AS"][0] < 200 * 1024 * 1024  # baseline + 100 MiB
+    # seccomp and the limits leave threads, fork+exec and asyncio alone.
+    assert await call(escaper, "ordinary_things") == ["thread ran", "exec ran", "asyncio ran"]

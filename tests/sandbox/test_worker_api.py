@@ -9,6 +9,7 @@ import pytest
 from plugin_admin import (
     HookExecutionError,
     InvalidConfigError,
+    InvalidStateError,
     PermissionDeniedError,
     PluginManager,
 )
@@ -176,3 +177,23 @@ async def test_a_plugin_that_fails_to_import_is_an_error_with_the_reason(
     details = await manager.get_plugin("broken")
     assert details["status"] == "error" and "RuntimeError: no" in details["last_error"]
     assert processes_of_uid(plugin_uid("broken")) == []
+
+
+async def test_sandbox_force_runs_a_standard_plugin_in_a_worker(make_plugin, start_manager):
+    make_plugin("ordinary")
+    manager = await start_manager(plugin_sandbox_force=True)
+    await manager.load_plugin("ordinary")
+    details = await manager.get_plugin("ordinary")
+    assert details["security_level"] == "sandboxed"
+    assert details["isolation"].startswith("sandboxed (bubblewrap")
+    assert (await manager.execute_plugin_hook("ordinary", "echo", a=1))["echo"] == {"a": 1}
+
+
+async def test_sandboxed_plugin_is_refused_when_the_sandbox_is_disabled(
+    plugins_dir, start_manager
+) -> None:
+    write_escape_plugin(plugins_dir)
+    manager = await start_manager(plugin_sandbox_enabled=False)
+    with pytest.raises(InvalidStateError, match="PLUGIN_SANDBOX_ENABLED"):
+        await manager.load_plugin("escaper")
+    assert processes_of_uid(plugin_uid("escaper")) == []
