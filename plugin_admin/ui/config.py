@@ -40,7 +40,7 @@ class ConfigTab:
         except PluginError as exc:
             raise fail(exc) from exc
         if details.get("config_schema") is None and details.get("manifest") is None:
-            message = f"⚠️ {details.get('last_error') or 'This plugin cannot be read.'}"
+            message = f"⚠ {details.get('last_error') or 'This plugin cannot be read.'}"
             return "", None, message, "", ""
         schema = details.get("config_schema") or {}
         text = fmt.pretty_json(fmt.mask_secrets(details["config"], schema))
@@ -73,8 +73,8 @@ class ConfigTab:
             return exc.markdown, ""
         answer = self.manager.validate_config(plugin_id, edited)
         if not answer["valid"]:
-            return "❌ **Not valid:**\n" + fmt.errors_markdown(answer["errors"]), ""
-        return "✅ Valid.", diff_markdown(stored, answer["config"], schema)
+            return "✗ **Not valid:**\n" + fmt.errors_markdown(answer["errors"]), ""
+        return "✓ Valid.", diff_markdown(stored, answer["config"], schema)
 
     async def save(
         self, plugin_id: str | None, text: str, request: gr.Request | None = None
@@ -91,13 +91,13 @@ class ConfigTab:
         except InvalidConfigError as exc:
             warn(exc)
             listing = fmt.errors_markdown(exc.errors) if exc.errors else exc.message
-            return gr.skip(), "❌ **Not saved:**\n" + listing, ""
+            return gr.skip(), "✗ **Not saved:**\n" + listing, ""
         except PluginError as exc:
             raise fail(exc) from exc
         changes = diff_markdown(stored, answer["config"], schema)
         ok(f"Configuration of {plugin_id} saved.")
         saved_text = fmt.pretty_json(fmt.mask_secrets(answer["config"], schema))
-        return saved_text, "✅ Saved.", changes
+        return saved_text, "✓ Saved.", changes
 
     async def reset(self, plugin_id: str | None, request: gr.Request | None = None):
         """Back to the plugin's defaults (stored at once)."""
@@ -112,7 +112,7 @@ class ConfigTab:
         schema = (await self.manager.get_plugin(plugin_id)).get("config_schema") or {}
         ok(f"Configuration of {plugin_id} reset to its defaults.")
         text = fmt.pretty_json(fmt.mask_secrets(answer["config"], schema))
-        return text, "✅ Reset to defaults.", diff_markdown(before, answer["config"], schema)
+        return text, "✓ Reset to defaults.", diff_markdown(before, answer["config"], schema)
 
     async def revert(self, plugin_id: str | None) -> tuple[Any, str, str]:
         """Throw the edits away: the editor shows the stored config again."""
@@ -127,7 +127,7 @@ class JsonTextError(Exception):
     def __init__(self, exc: json.JSONDecodeError) -> None:
         super().__init__(exc.msg)
         self.markdown = (
-            f"❌ **Not valid JSON:** {exc.msg} at line {exc.lineno}, column {exc.colno}. "
+            f"✗ **Not valid JSON:** {exc.msg} at line {exc.lineno}, column {exc.colno}. "
             "Fix the text and try again; nothing was saved."
         )
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 MASK = "••••••••"
-SECRET_SETTING_WORDS = ("password", "token", "secret", "key")
+SECRET_SETTING_WORDS = {"password", "token", "secret"}
 
 PLUGIN_COLUMNS = [
     "Name",
@@ -236,17 +236,20 @@ def _parent(data: Any, path: tuple) -> dict[str, Any] | None:
 
 
 def mask_settings(values: dict[str, Any]) -> dict[str, Any]:
-    """Settings with anything password/token/secret/key-like masked (set or not)."""
+    """Settings (JSON-ready) with passwords, tokens, secrets and keys masked, set or not."""
     masked = {}
     for name, value in values.items():
-        if (
-            any(word in name.lower() for word in SECRET_SETTING_WORDS)
-            and name != "plugin_keep_versions"
-        ):
+        if is_secret_setting(name):
             masked[name] = MASK if value else "(not set: generated at first start)"
         else:
-            masked[name] = str(value) if not isinstance(value, bool | int | float | list) else value
+            masked[name] = value if isinstance(value, bool | int | float | list) else str(value)
     return masked
+
+
+def is_secret_setting(name: str) -> bool:
+    """``plugin_admin_password``, ``plugin_api_token``, ``…_secret``, ``…_key`` (not ``…_keys_dir``)."""
+    parts = name.lower().split("_")
+    return bool(SECRET_SETTING_WORDS & set(parts)) or parts[-1] == "key"
 
 
 # --------------------------------------------------------------------------------- schemas

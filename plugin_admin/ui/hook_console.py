@@ -181,11 +181,11 @@ class HookConsoleTab:
                 raise fail(exc) from exc
             failed = sum(not o["ok"] for o in outcomes)
             status = (
-                f"📣 **{hook}** ran on {len(outcomes)} plugin(s): "
+                f"**{hook}** ran on {len(outcomes)} plugin(s): "
                 f"{len(outcomes) - failed} ok, {failed} failed."
             )
             if not outcomes:
-                status = f"📣 No enabled plugin declares **{hook}**."
+                status = f"No enabled plugin declares **{hook}**."
             entry.update(ok=failed == 0, ms=None, target="all enabled")
             history = [entry, *history][:HISTORY_SIZE]
             return (
@@ -205,7 +205,7 @@ class HookConsoleTab:
         history = [entry, *history][:HISTORY_SIZE]
         logs = "\n".join(answer.get("logs") or []) or "(the plugin logged nothing)"
         if answer["ok"]:
-            status = f"✅ **{hook}** on `{plugin_id}` · **{ms:.2f} ms**"
+            status = f"✓ **{hook}** on `{plugin_id}` · **{ms:.2f} ms**"
             last = {**entry, "result": answer["result"]}
             return (
                 status,
@@ -218,12 +218,12 @@ class HookConsoleTab:
                 history_frame(history),
                 last,
             )
-        error = f"❌ **{answer.get('error_type', 'Error')}:** {answer.get('error')}"
+        error = f"✗ **{answer.get('error_type', 'Error')}:** {answer.get('error')}"
         if answer.get("errors"):
             error += "\n" + fmt.errors_markdown(answer["errors"])
         trace = answer.get("traceback")
         return (
-            f"❌ **{hook}** on `{plugin_id}` failed" + (f" after {ms:.2f} ms" if ms else ""),
+            f"✗ **{hook}** on `{plugin_id}` failed" + (f" after {ms:.2f} ms" if ms else ""),
             None,
             logs,
             error,
@@ -287,7 +287,7 @@ class HookConsoleTab:
         if not results:
             return fmt.frame([], CASE_RESULT_COLUMNS), "_No saved test case for this plugin._"
         passed = sum(r["passed"] for r in results)
-        rows = [{**r, "outcome": "✅ pass" if r["passed"] else "❌ fail"} for r in results]
+        rows = [{**r, "outcome": "✓ pass" if r["passed"] else "✗ fail"} for r in results]
         summary = f"**{passed}/{len(results)} passed**"
         (ok if passed == len(results) else gr.Warning)(
             f"{plugin_id}: {passed}/{len(results)} test cases passed."
@@ -318,7 +318,7 @@ def history_frame(history: list[dict[str, Any]]) -> Any:
             "time": e["time"],
             "target": e.get("target") or e.get("plugin_id"),
             "hook": e["hook_name"],
-            "outcome": "✅ ok" if e.get("ok") else "❌ failed",
+            "outcome": "✓ ok" if e.get("ok") else "✗ failed",
             "ms": "" if e.get("ms") is None else round(e["ms"], 2),
         }
         for e in history
@@ -371,7 +371,7 @@ def build(manager: PluginManager) -> HookConsoleTab:
         """One panel per plugin in broadcast mode (the number of plugins varies)."""
         for outcome in outcomes or []:
             ms = outcome.get("execution_time_ms")
-            title = f"{'✅' if outcome['ok'] else '❌'} {outcome['plugin_id']}" + (
+            title = f"{'✓' if outcome['ok'] else '✗'} {outcome['plugin_id']}" + (
                 f" · {ms:.2f} ms" if ms is not None else ""
             )
             with gr.Accordion(title, open=not outcome["ok"]):

@@ -39,7 +39,7 @@ class InstalledTab:
         ]
         summary = " · ".join(parts)
         if self.manager.safe_mode_reason:
-            summary += f"\n\n⚠️ **Safe mode:** {self.manager.safe_mode_reason}"
+            summary += f"\n\n⚠ **Safe mode:** {self.manager.safe_mode_reason}"
         return summary, fmt.plugins_frame(fmt.filter_plugins(plugins, query, status))
 
     async def select(self, evt: gr.SelectData) -> tuple[Any, ...]:
@@ -61,7 +61,7 @@ class InstalledTab:
             details = await self.manager.get_plugin(plugin_id)
         except PluginError as exc:
             return (
-                f"⚠️ {exc.message}",
+                f"⚠ {exc.message}",
                 gr.update(choices=[], value=None),
                 *[gr.update(interactive=False) for _ in ACTIONS],
                 "",
@@ -206,26 +206,30 @@ def details_markdown(details: dict[str, Any]) -> str:
     meta = details.get("metadata") or {}
     perms = details["permissions"]
     security = details["security"]
-    lines = [
-        f"### {details['name']} `{details['plugin_id']}` · v{details.get('version') or '?'}",
-        details.get("description") or "",
-        "",
+    facts = [
         f"**Status:** {details['status']} · **Health:** {details.get('health', '')}"
         + (f" · loaded {fmt.time_ago(details['loaded_at'])}" if details.get("loaded_at") else ""),
         f"**Author:** {details.get('author') or '?'} · **License:** {meta.get('license', '?')}"
         + (f" · [homepage]({meta['homepage']})" if meta.get("homepage") else ""),
         f"**Security:** {security['effective']} ({'; '.join(security['reasons'])})",
         f"**Installed:** {fmt.when(details.get('installed_at'))} from "
-        f"{(details.get('provenance') or {}).get('source', '?')}",
-        f"**Folder:** `{details.get('path')}` · **Data:** `{details.get('data_dir')}`",
+        f"`{(details.get('provenance') or {}).get('source', '?')}`",
+        f"**Folder:** `{details.get('path')}`",
+        f"**Data:** `{details.get('data_dir')}`",
+    ]
+    lines = [
+        f"### {details['name']} `{details['plugin_id']}` · v{details.get('version') or '?'}",
+        details.get("description") or "",
+        "",
+        "  \n".join(facts),
     ]
     if details.get("update_available"):
         lines.append(f"**Update available:** {details['update_available']}")
     if details.get("last_error"):
-        lines += ["", f"> ⚠️ **Last error:** {details['last_error']}"]
+        lines += ["", f"> ⚠ **Last error:** {details['last_error']}"]
     lines += ["", "#### Permissions"]
     for item in perms["catalogue"]:
-        mark = "✅ granted" if item["name"] in perms["granted"] else "⛔ not granted"
+        mark = "✓ granted" if item["name"] in perms["granted"] else "✗ not granted"
         lines.append(f"- `{item['name']}` ({item['risk']} risk) — {item['description']} · {mark}")
     if not perms["catalogue"]:
         lines.append("_No permissions requested._")
@@ -261,7 +265,8 @@ def build(manager: PluginManager) -> InstalledTab:
     with gr.Row():
         with gr.Column(scale=3):
             details = gr.Markdown(NO_SELECTION, elem_id="installed-details")
-            hooks_view = gr.JSON(label="Hook schemas and examples", visible=False)
+            with gr.Accordion("Hook schemas and examples", open=False):
+                hooks_view = gr.JSON(label="Hooks", visible=False)
         with gr.Column(scale=2, elem_classes=["action-panel"]):
             gr.Markdown("#### Actions")
             with gr.Row():

@@ -39,7 +39,7 @@ class MarketplaceTab:
         try:
             info = await maybe_await(self.manager.marketplace_info())
         except PluginError as exc:
-            return f"⚠️ {exc.message}", gr.update(visible=True)
+            return f"⚠ {exc.message}", gr.update(visible=True)
         return info_markdown(info), gr.update(visible=not info.get("reachable", True))
 
     async def search(
@@ -86,7 +86,7 @@ class MarketplaceTab:
         except PluginError as exc:
             warn(exc)
         answer = await self.search(query, category, tags, sort)
-        if "⚠️" not in answer[3] and "unreachable" not in answer[3]:
+        if "⚠" not in answer[3] and "unreachable" not in answer[3]:
             ok("The marketplace answered; the list is up to date.")
         return answer
 
@@ -201,38 +201,41 @@ def info_markdown(info: dict[str, Any]) -> str:
     parts = [f"**Source:** `{info.get('source')}`", f"{info.get('count', 0)} plugins"]
     if info.get("cached_at"):
         parts.append(f"list fetched {fmt.age_text(info.get('age_seconds'))}")
-    parts.append("signed ✅" if info.get("signed") else "unsigned")
+    parts.append("signed ✓" if info.get("signed") else "unsigned")
     line = " · ".join(parts)
     if not info.get("reachable", True):
         line += (
-            f"\n\n⚠️ **The marketplace is unreachable** ({info.get('error') or 'no answer'}). "
+            f"\n\n⚠ **The marketplace is unreachable** ({info.get('error') or 'no answer'}). "
             f"Showing the cached list from {fmt.age_text(info.get('age_seconds'))}. "
             "Check PLUGIN_MARKETPLACE_URL or the network, then press Retry."
         )
     elif info.get("stale"):
-        line += " · ⏳ cache is stale, refreshing on the next search"
+        line += " · cache is stale, refreshing on the next search"
     return line
 
 
 def entry_markdown(entry: dict[str, Any]) -> str:
     perms = entry.get("permissions") or []
-    lines = [
-        f"### {entry['name']} `{entry['plugin_id']}` · v{entry['version']}",
-        entry.get("description") or "",
-        "",
+    facts = [
         f"**Author:** {entry.get('author') or '?'} · **Category:** {entry.get('category') or '—'}"
         f" · **Tags:** {', '.join(entry.get('tags') or []) or '—'}",
-        f"**Rating:** {entry.get('rating', '—')} · **Downloads:** {entry.get('downloads', 0)}"
-        f" · **Updated:** {fmt.when(entry.get('last_updated'))}",
+        f"**Rating:** {_or_dash(entry.get('rating'))} · "
+        f"**Downloads:** {_or_dash(entry.get('downloads'))}"
+        f" · **Updated:** {fmt.when(entry.get('last_updated')) or '—'}",
         f"**Security level:** {entry.get('security_level', 'standard')}"
-        f" · **Size:** {_size(entry.get('size'))} · **Checksum:** `{entry.get('checksum', '')}`",
-        "",
+        f" · **Size:** {_size(entry.get('size'))}",
+        f"**Checksum:** `{entry.get('checksum', '')}`",
         "**Permissions it will ask for:** "
         + (", ".join(f"`{p}`" for p in perms) if perms else "none"),
     ]
     if entry.get("installed_version"):
-        lines.append(f"\n**Installed:** v{entry['installed_version']}")
-    return "\n".join(lines)
+        facts.append(f"**Installed:** v{entry['installed_version']}")
+    header = f"### {entry['name']} `{entry['plugin_id']}` · v{entry['version']}"
+    return "\n\n".join([header, entry.get("description") or "", "  \n".join(facts)])
+
+
+def _or_dash(value: Any) -> str:
+    return "—" if value is None else str(value)
 
 
 def _size(size: Any) -> str:

@@ -16,7 +16,7 @@ from ..manager import PluginManager
 from . import formatting as fmt
 from .common import actor_of, fail, keep_choice, ok, plugin_choices
 
-RISK_ICON = {"low": "🟢", "medium": "🟠", "high": "🔴"}
+RISK_MARK = {"low": "●○○", "medium": "●●○", "high": "●●●"}
 LEVEL_CHOICES = [("as declared / operator minimum", "")] + [
     (level.value, level.value) for level in PluginSecurityLevel
 ]
@@ -116,8 +116,8 @@ class PermissionsTab:
 
 
 def permission_label(item: dict[str, Any]) -> str:
-    icon = RISK_ICON.get(item.get("risk", ""), "⚪")
-    return f"{item['name']} — {icon} {item.get('risk', '?')} risk — {item.get('description', '')}"
+    mark = RISK_MARK.get(item.get("risk", ""), "???")
+    return f"{item['name']} — {item.get('risk', '?').upper()} risk {mark} — {item.get('description', '')}"
 
 
 def security_markdown(answer: dict[str, Any]) -> str:
@@ -131,7 +131,7 @@ def security_markdown(answer: dict[str, Any]) -> str:
     if answer["missing"]:
         lines += [
             "",
-            f"⛔ Cannot be enabled until granted: {', '.join(answer['missing'])}.",
+            f"✗ Cannot be enabled until granted: {', '.join(answer['missing'])}.",
         ]
     return "\n".join(lines)
 

@@ -33,9 +33,9 @@ class SystemTab:
         """Safe-mode banner, masked settings, paths, versions, marketplace line."""
         settings = self.manager.settings
         banner = (
-            f"⚠️ **Safe mode:** {self.manager.safe_mode_reason}"
+            f"⚠ **Safe mode:** {self.manager.safe_mode_reason}"
             if self.manager.safe_mode_reason
-            else "✅ Normal mode: enabled plugins were loaded at start."
+            else "✓ Normal mode: enabled plugins were loaded at start."
         )
         paths = {
             "PLUGINS_DIR": str(settings.plugins_dir.resolve()),
@@ -46,7 +46,7 @@ class SystemTab:
         }
         return (
             banner,
-            fmt.mask_settings(settings.model_dump()),
+            fmt.mask_settings(settings.model_dump(mode="json")),
             paths,
             versions(),
             await self.marketplace(),
@@ -58,7 +58,7 @@ class SystemTab:
         try:
             return info_markdown(await maybe_await(self.manager.marketplace_info()))
         except PluginError as exc:
-            return f"⚠️ {exc.message}"
+            return f"⚠ {exc.message}"
 
     async def test_connection(self) -> str:
         """Fetch the index now and say whether it worked and how long it took."""
@@ -66,11 +66,11 @@ class SystemTab:
             answer = await maybe_await(self.manager.test_marketplace_connection())
         except PluginError as exc:
             warn(exc)
-            return f"❌ {exc.message}"
+            return f"✗ {exc.message}"
         if isinstance(answer, dict) and not answer.get("ok", answer.get("reachable", True)):
             message = answer.get("error") or "the marketplace did not answer"
             warn(f"Marketplace connection failed: {message}")
-            return f"❌ {message}\n\n" + await self.marketplace()
+            return f"✗ {message}\n\n" + await self.marketplace()
         detail = ""
         if isinstance(answer, dict):
             bits = [
@@ -78,14 +78,14 @@ class SystemTab:
             ]
             detail = " (" + ", ".join(bits) + ")" if bits else ""
         ok("The marketplace answered.")
-        return f"✅ Connected{detail}.\n\n" + await self.marketplace()
+        return f"✓ Connected{detail}.\n\n" + await self.marketplace()
 
     async def clear_cache(self) -> str:
         try:
             await maybe_await(self.manager.clear_marketplace_cache())
         except PluginError as exc:
             warn(exc)
-            return f"❌ {exc.message}"
+            return f"✗ {exc.message}"
         ok("Marketplace cache cleared: the next search fetches the index again.")
         return await self.marketplace()
 

@@ -57,6 +57,7 @@ async def test_system_tab_masks_secrets_and_shows_paths_versions_and_safe_mode(
     assert "Safe mode" in banner and "PLUGIN_SAFE_MODE" in banner
     assert settings["plugin_admin_password"] == fmt.MASK
     assert "hunter2" not in str(settings)
+    assert settings["plugin_security_level"] == "standard"
     assert paths["PLUGINS_DIR"] == str(manager.settings.plugins_dir.resolve())
     assert versions["gradio"].startswith("6.")
     assert "9 plugins" in market
@@ -68,7 +69,7 @@ async def test_marketplace_connection_test_and_cache_clear(
     manager = await start_manager(plugin_marketplace_url=str(catalogue))
     tab = SystemTab(manager)
     answer = await tab.test_connection()
-    assert answer.startswith("✅ Connected") and "count: 9" in answer
+    assert answer.startswith("✓ Connected") and "count: 9" in answer
     assert "list fetched" in await tab.clear_cache()
     assert "cache cleared" in capsys.readouterr().out
 

@@ -59,9 +59,9 @@ async def test_validate_previews_and_save_applies_the_diff_keeping_the_masked_se
 ) -> None:
     edited = json.dumps({"threshold": 7, "mode": "slow", "api_key": fmt.MASK})
     message, preview = await tab.validate("alpha_plugin", edited)
-    assert message == "✅ Valid." and "~ $.threshold: 3 → 7" in preview
+    assert message == "✓ Valid." and "~ $.threshold: 3 → 7" in preview
     editor, status, diff = await tab.save("alpha_plugin", edited, FakeRequest("carol"))
-    assert status == "✅ Saved." and '~ $.mode: "fast" → "slow"' in diff
+    assert status == "✓ Saved." and '~ $.mode: "fast" → "slow"' in diff
     assert json.loads(editor)["threshold"] == 7 and "s3cret" not in editor
     assert await stored(tab) == {"threshold": 7, "mode": "slow", "api_key": "s3cret"}
     assert "saved" in capsys.readouterr().out
@@ -74,6 +74,6 @@ async def test_reset_goes_back_to_defaults_and_revert_drops_edits(tab) -> None:
     editor, status, diff = await tab.reset("alpha_plugin", None)
     assert json.loads(editor) == {"threshold": 3, "mode": "fast", "api_key": ""}
     assert (await stored(tab)).get("api_key", "") == ""
-    assert status == "✅ Reset to defaults." and "api_key" in diff
+    assert status == "✓ Reset to defaults." and "api_key" in diff
     text, errors, diff = await tab.revert("alpha_plugin")
     assert json.loads(text) == json.loads(editor) and errors == "" and diff == ""

@@ -66,6 +66,8 @@ def test_settings_secrets_are_masked_whether_set_or_not() -> None:
     assert masked["plugin_admin_password"] == fmt.MASK
     assert masked["plugin_api_token"].startswith("(not set")
     assert masked["plugin_admin_port"] == 7860
+    assert not fmt.is_secret_setting("plugin_trusted_keys_dir")
+    assert fmt.is_secret_setting("smtp_api_key") and fmt.is_secret_setting("webhook_secret")
 
 
 def test_plugin_filter_searches_text_and_tags_and_filters_status() -> None:

@@ -49,10 +49,10 @@ async def test_run_shows_result_time_and_what_the_plugin_logged(tab) -> None:
     status, result, logs, error, trace, _, history, table, last = await tab.run(
         ONE, "alpha_plugin", "echo", '{"text": "hi"}', [], FakeRequest()
     )
-    assert status.startswith("✅ **echo** on `alpha_plugin` · **") and " ms**" in status
+    assert status.startswith("✓ **echo** on `alpha_plugin` · **") and " ms**" in status
     assert result == {"echo": {"text": "hi"}}
     assert "echoing {'text': 'hi'}" in logs and error == "" and trace["visible"] is False
-    assert len(history) == 1 and table.iloc[0]["outcome"] == "✅ ok"
+    assert len(history) == 1 and table.iloc[0]["outcome"] == "✓ ok"
     assert last["result"] == {"echo": {"text": "hi"}} and last["arguments"] == {"text": "hi"}
 
 
@@ -60,7 +60,7 @@ async def test_a_failing_hook_shows_the_error_and_the_traceback(tab) -> None:
     status, result, _, error, trace, _, history, _, last = await tab.run(
         ONE, "alpha_plugin", "boom", "{}", [], None
     )
-    assert "❌ **boom** on `alpha_plugin` failed" in status and result is None
+    assert "✗ **boom** on `alpha_plugin` failed" in status and result is None
     assert "kaboom from the plugin" in error
     assert trace["visible"] is True and "RuntimeError" in trace["value"]
     assert history[0]["ok"] is False and last is None
@@ -87,14 +87,14 @@ async def test_save_a_call_as_a_test_case_and_re_run_all_with_pass_fail(tab, cap
     cases, name = await tab.save_case("echo hi", last, FakeRequest())
     assert list(cases["name"]) == ["echo hi"] and name == ""
     results, summary = await tab.run_cases("alpha_plugin", None)
-    assert summary == "**1/1 passed**" and results.iloc[0]["outcome"] == "✅ pass"
+    assert summary == "**1/1 passed**" and results.iloc[0]["outcome"] == "✓ pass"
     assert "1/1 test cases passed" in capsys.readouterr().out
 
     await tab.manager.save_test_case("alpha_plugin", "wrong", "echo", {"text": "x"}, {"no": 1})
     with pytest.warns(UserWarning, match="1/2 test cases passed"):
         results, summary = await tab.run_cases("alpha_plugin", None)
     assert summary == "**1/2 passed**"
-    assert dict(zip(results["name"], results["outcome"], strict=True))["wrong"] == "❌ fail"
+    assert dict(zip(results["name"], results["outcome"], strict=True))["wrong"] == "✗ fail"
     cases = await tab.delete_case("alpha_plugin", tab.pick_case(select(["wrong"])), None)
     assert list(cases["name"]) == ["echo hi"]
 

@@ -49,7 +49,7 @@ async def test_selecting_a_row_shows_details_and_only_the_valid_actions(
     assert selected == "alpha_plugin"
     details, reasons = panel[0], panel[-1]
     assert "### Test `alpha_plugin` · v1.0.0" in details
-    assert "`read:emails` (medium risk)" in details and "✅ granted" in details
+    assert "`read:emails` (medium risk)" in details and "✓ granted" in details
     assert "**`echo`** — Return the arguments" in details
     buttons = interactive(tuple(panel))
     assert buttons["load"] and buttons["uninstall"] and not buttons["unload"]

@@ -13,8 +13,8 @@ async def test_each_requested_permission_is_shown_with_risk_and_grant(
     manager = await start_manager()
     grants, security, level = await PermissionsTab(manager).open("alpha_plugin")
     labels = dict((value, label) for label, value in grants["choices"])
-    assert "🔴 high risk" in labels["network"] and "outbound HTTP" in labels["network"]
-    assert "🟠 medium risk" in labels["read:emails"]
+    assert "HIGH risk ●●●" in labels["network"] and "outbound HTTP" in labels["network"]
+    assert "MEDIUM risk ●●○" in labels["read:emails"]
     assert sorted(grants["value"]) == ["network", "read:emails"]
     assert "**Effective security level: standard**" in security
     assert "manifest declares standard" in security and level["value"] == ""
