@@ -1599,10 +1599,17 @@ class PluginManager:
             return result
         if not plan["was_enabled"]:
             return result
+        if self._plugins[plugin_id].status is PluginStatus.ENABLED:  # someone loaded it already
+            result["enabled"] = True
+            return result
         try:
             loaded = await self.load_plugin(plugin_id, actor=actor)
         except PluginError as exc:
-            if plan["action"] != "update" or plan["from_version"] is None:
+            if (
+                plan["action"] != "update"
+                or plan["from_version"] is None
+                or isinstance(exc, (InvalidStateError, OperationInProgressError))
+            ):
                 raise
             record = self._plugins[plugin_id]
             async with self.exclusive(plugin_id, "rollback"):

@@ -222,7 +222,8 @@ class MarketplaceClient:
     # ------------------------------------------------------------------------------ index
     async def index(self, *, force: bool = False) -> IndexSnapshot:
         """The index: from memory/cache while fresh, else refreshed (cache on failure)."""
-        current = self._snapshot or self._load_cache()
+        # parsing a large index takes a while: never on the event loop
+        current = self._snapshot or await asyncio.to_thread(self._load_cache)
         if current is not None and not force:
             retry_after = min(self.ttl, 60.0)  # a down marketplace is not asked on every call
             if current.error is None and current.age() < self.ttl:
@@ -269,7 +270,14 @@ class MarketplaceClient:
         if status == 304 and cached:
             cached["fetched_at"] = time.time()
             self._write_cache(cached)
-            return self._snapshot_from(cached, reachable=True)
+            if current is not None and current.source == self.base:
+                current.fetched_at, current.reachable, current.error = (
+                    cached["fetched_at"],
+                    True,
+                    None,
+                )
+                return current  # unchanged: no need to parse it again
+            return await asyncio.to_thread(self._snapshot_from, cached, reachable=True)
         if status != 200:
             raise MarketplaceError(
                 f"The marketplace index {self.index_url} answered HTTP {status}; check "
@@ -286,7 +294,7 @@ class MarketplaceClient:
             "index_text": body.decode("utf-8", errors="replace"),
             "signature": signature.decode("ascii", "replace") if sig_status == 200 else None,
         }
-        snapshot = self._snapshot_from(record, reachable=True, raw=body)  # validates first
+        snapshot = await asyncio.to_thread(self._snapshot_from, record, reachable=True, raw=body)
         self._write_cache(record)
         return snapshot
 
