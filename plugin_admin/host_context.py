@@ -8,7 +8,10 @@ next call. Denials raise :class:`PermissionDeniedError` and are audited.
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,9 +113,22 @@ class HostContext:
     async def read_data(self, name: str) -> bytes:
         self.require("storage", "read its data files")
         path = self._data_path(name)
-        if not path.is_file():
-            raise InvalidInputError(f"No data file {name!r} in the plugin's data folder.")
-        return path.read_bytes()
+        # A sandboxed plugin owns this folder: never follow its symlinks (/data/x -> /etc/shadow
+        # read by the host) and never block on a FIFO it planted.
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            raise InvalidInputError(f"No data file {name!r} in the plugin's data folder.") from None
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise InvalidInputError(f"Data file {name!r} is not a regular file.")
+            data = handle.read(MAX_DATA_BYTES + 1)
+        if len(data) > MAX_DATA_BYTES:
+            raise InvalidInputError(
+                f"Data file {name!r} is over {MAX_DATA_BYTES} bytes; read_data returns whole "
+                "files up to that size (open it directly from the data folder instead)."
+            )
+        return data
 
     async def write_data(self, name: str, data: bytes) -> None:
         self.require("storage", "write its data files")
@@ -120,9 +136,17 @@ class HostContext:
             raise InvalidInputError(f"Data file {name!r} is over {MAX_DATA_BYTES} bytes.")
         path = self._data_path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_bytes(bytes(data))
-        temporary.replace(path)
+        # A fresh, exclusive temporary name: a symlink planted by the plugin is never written
+        # through; the rename then replaces (not follows) whatever is at ``path``.
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(bytes(data))
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
 
     async def http_request(
         self,

@@ -199,6 +199,24 @@ async def hook_send_mail(self):
 async def hook_list_mail(self):
     return await self.context.list_emails(1)
 
+async def hook_plant(self, name, target):
+    os.symlink(target, "/data/" + name)
+    return True
+
+async def hook_plant_fifo(self, name):
+    os.mkfifo("/data/" + name)
+    return True
+
+async def hook_context_read(self, name):
+    try:
+        return {"ok": True, "data": (await self.context.read_data(name)).decode(errors="replace")}
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__ + ": " + str(exc)}
+
+async def hook_context_write(self, name, text):
+    await self.context.write_data(name, text.encode())
+    return True
+
 async def hook_data_roundtrip(self, payload):
     await self.context.write_data("via-context.bin", payload.encode())
     return (await self.context.read_data("via-context.bin")).decode()

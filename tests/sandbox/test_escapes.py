@@ -167,3 +167,29 @@ async def test_limits_are_set_hard_and_ordinary_code_still_works(escaper: Plugin
     assert 100 * 1024 * 1024 < limits["AS"][0] < 200 * 1024 * 1024  # baseline + 100 MiB
     # seccomp and the limits leave threads, fork+exec and asyncio alone.
     assert await call(escaper, "ordinary_things") == ["thread ran", "exec ran", "asyncio ran"]
+
+
+async def test_host_never_follows_links_or_fifos_planted_in_the_data_folder(
+    escaper: PluginManager, tmp_path
+) -> None:
+    """The host context runs as root on the host: it must not be the sandbox's confused deputy."""
+    secret = tmp_path / "host-secret.txt"
+    secret.write_text("host secret")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched")
+    assert await call(escaper, "plant", name="leak", target=str(secret))
+    outcome = await call(escaper, "context_read", name="leak")
+    assert outcome["ok"] is False and "host secret" not in repr(outcome)
+    assert await call(escaper, "plant_fifo", name="pipe")
+    outcome = await call(escaper, "context_read", name="pipe")  # must not hang the host
+    assert outcome == {
+        "ok": False,
+        "error": "InvalidInputError: Data file 'pipe' is not a regular file.",
+    }
+    # A link where the host writes: the file is replaced, the link's target is not written.
+    assert await call(escaper, "plant", name="target.txt", target=str(victim))
+    assert await call(escaper, "context_write", name="target.txt", text="new content")
+    assert victim.read_text() == "untouched"
+    files = escaper.settings.plugin_data_path("escaper") / "files"
+    assert (files / "target.txt").read_text() == "new content"
+    assert not (files / "target.txt").is_symlink()
