@@ -123,3 +123,23 @@ async def test_actor_is_the_logged_in_user_and_anonymous_requests_are_refused(ma
         actor_of(FakeRequest(None), manager)
     manager.settings = manager.settings.model_copy(update={"plugin_admin_auth_disabled": True})
     assert actor_of(FakeRequest(None), manager) == "console"
+
+
+async def test_update_then_roll_back_from_the_panel(start_manager, catalogue) -> None:
+    manager = await start_manager(plugin_marketplace_url=str(catalogue))
+    await manager.install_plugin("email_filter_plugin", "1.0.0")
+    tab = InstalledTab(manager)
+    panel = await tab.panel("email_filter_plugin")
+    assert interactive(panel)["update"] and not interactive(panel)["rollback"]
+    assert "**Update available:** 1.1.0" in panel[0]
+
+    _, table, _, *panel = await tab.act(
+        "update", "email_filter_plugin", None, True, "", "all", None
+    )
+    assert table.iloc[0]["Version"] == "1.1.0" and table.iloc[0]["Update"] == ""
+    versions = panel[1]
+    assert versions["choices"] == ["1.0.0"] and interactive(tuple(panel))["rollback"]
+    assert "**update**: no newer version in the marketplace" in panel[-1]
+
+    _, table, *_ = await tab.act("rollback", "email_filter_plugin", "1.0.0", True, "", "all", None)
+    assert table.iloc[0]["Version"] == "1.0.0" and table.iloc[0]["Update"] == "→ 1.1.0"

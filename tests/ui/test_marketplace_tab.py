@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import gradio as gr
+import httpx
 import pytest
 
 from plugin_admin.ui.installed import InstalledTab
@@ -96,3 +97,34 @@ def test_the_progress_bar_is_one_bar_over_all_stages() -> None:
     assert overall_fraction("download", 0.0) == 0.0
     assert overall_fraction("download", 1.0) == 0.2
     assert overall_fraction("register", 1.0) == 1.0
+
+
+async def test_when_the_marketplace_goes_down_the_cached_list_is_shown_with_its_age(
+    start_manager, catalogue: Path
+) -> None:
+    def serve(request: httpx.Request) -> httpx.Response:
+        file = catalogue / request.url.path.lstrip("/")
+        if not file.is_file():
+            return httpx.Response(404)
+        return httpx.Response(200, content=file.read_bytes())
+
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    manager = await start_manager(
+        plugin_marketplace_url="http://market.test", plugin_marketplace_cache_ttl=0
+    )
+    manager.marketplace_transport = httpx.MockTransport(serve)
+    tab = MarketplaceTab(manager)
+    table, *_, source, retry = await tab.search("", "any", [], "name")
+    assert len(table) == 9 and retry["visible"] is False
+
+    manager.marketplace_transport = httpx.MockTransport(down)
+    table, *_, source, retry = await tab.search("", "any", [], "name")
+    assert len(table) == 9  # the cached list
+    assert "unreachable" in source and "Showing the cached list from" in source
+    assert retry["visible"] is True
+
+    manager.marketplace_transport = httpx.MockTransport(serve)
+    table, *_, source, retry = await tab.retry("", "any", [], "name")
+    assert len(table) == 9 and retry["visible"] is False and "unreachable" not in source
