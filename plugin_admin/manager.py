@@ -1303,8 +1303,13 @@ class PluginManager:
                 folder.rename(renamed.new)
                 stage = renamed
                 manifest = await asyncio.to_thread(installer.validate, stage.new, None, None)
+            sandboxed = (
+                s.plugin_sandbox_force
+                or PluginSecurityLevel.SANDBOXED
+                in (manifest.security_level, s.plugin_security_level)
+            )
             capabilities = await installer.probe_import(
-                stage.new, manifest.plugin_id, s.plugin_timeout_seconds
+                stage.new, manifest.plugin_id, s.plugin_timeout_seconds, sandboxed=sandboxed
             )
             if progress:
                 progress("validate", 1.0)

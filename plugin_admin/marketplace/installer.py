@@ -43,7 +43,9 @@ sys.path.insert(0, sys.argv[1])
 from plugin_admin.loader import create_instance, import_plugin_package
 from plugin_admin.manifest import read_manifest
 folder, plugin_id = Path(sys.argv[2]), sys.argv[3]
-manifest = read_manifest(folder, expected_id=plugin_id)
+manifest = read_manifest(folder)
+if manifest.plugin_id != plugin_id:
+    raise SystemExit(f"plugin.json declares {manifest.plugin_id!r}, expected {plugin_id!r}")
 instance = create_instance(import_plugin_package(folder, plugin_id), manifest)
 print(json.dumps({"ok": True, "capabilities": list(instance.get_capabilities())}))
 """
@@ -107,20 +109,73 @@ def validate(folder: Path, plugin_id: str | None, version: str | None) -> Manife
     return manifest
 
 
-async def probe_import(folder: Path, plugin_id: str, timeout: float) -> list[str]:
-    """Import the package and call create_plugin() in a separate process; its capabilities."""
+async def probe_import(
+    folder: Path, plugin_id: str, timeout: float, *, sandboxed: bool = False
+) -> list[str]:
+    """Import the package and call create_plugin() in a separate process; its capabilities.
+
+    A plugin that will run sandboxed is probed inside bubblewrap (read-only plugin folder, no
+    network, empty scratch data dir), so its import-time code never runs with the manager's
+    rights. Without a usable bubblewrap it is not imported at all here: :func:`static_check`
+    looks for ``create_plugin`` and the sandboxed worker does the real import at load time.
+    """
+    command = [sys.executable, "-I", "-c", PROBE, str(PROJECT_ROOT), str(folder), plugin_id]
+    cwd = str(folder.parent)
+    scratch: Path | None = None
+    if sandboxed:
+        from ..sandbox import isolation
+
+        usable, _ = isolation.probe_bwrap()
+        if not usable:
+            static_check(folder, plugin_id)
+            return []
+        scratch = Path(tempfile.mkdtemp(prefix="probe-", dir=folder.parent.parent))
+        argv = isolation.bwrap_argv(
+            folder,
+            scratch,
+            privileged=os.geteuid() == 0,
+            tmp_size_mb=16,
+            seccomp_fd=None,
+        )
+        command = [*argv, "--", *command[:5], isolation.PLUGIN_MOUNT, plugin_id]
+        cwd = "/"
+    try:
+        return await _run_probe(command, cwd, plugin_id, timeout)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def static_check(folder: Path, plugin_id: str) -> None:
+    """Without importing: ``__init__.py`` parses and defines or imports ``create_plugin``."""
+    import ast
+
+    try:
+        tree = ast.parse((folder / "__init__.py").read_bytes())
+    except (SyntaxError, ValueError) as exc:
+        raise PackageError(f"{plugin_id!r}: __init__.py is not valid Python ({exc}).") from None
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    if "create_plugin" not in names:
+        raise PackageError(
+            f"{plugin_id!r}: __init__.py must define create_plugin() returning a "
+            "PluginInterface instance."
+        )
+
+
+async def _run_probe(command: list[str], cwd: str, plugin_id: str, timeout: float) -> list[str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-I",
-        "-c",
-        PROBE,
-        str(PROJECT_ROOT),
-        str(folder),
-        plugin_id,
+        *command,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        cwd=str(folder.parent),
+        cwd=cwd,
         start_new_session=True,
         env={"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1"},
     )

@@ -177,3 +177,59 @@ def test_both_layouts_extract_the_same(tmp_path, good_members):
 def test_a_package_without_plugin_json_is_refused(tmp_path):
     with pytest.raises(PackageError, match="holds no plugin.json"):
         safe_extract(zip_bytes({"a/x.py": "1", "b/y.py": "2"}), tmp_path / "x", ExtractLimits())
+
+
+ESCAPE = """
+from pathlib import Path
+try:
+    Path({target!r}).write_text("written at import")
+except OSError:
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("level", "escapes"),
+    [("standard", True), ("sandboxed", False)],
+    ids=["standard-imports-on-host", "sandboxed-imports-in-bubblewrap"],
+)
+async def test_sandboxed_package_is_test_imported_inside_the_sandbox(
+    tmp_path, market_manager, level, escapes
+):
+    target = tmp_path / "written_by_probe.txt"
+    folder = write_plugin(
+        tmp_path / "src",
+        "probed",
+        preamble=ESCAPE.format(target=str(target)),
+        manifest={"security_level": level},
+    )
+    market = tmp_path / "market"
+    single_entry_index(market, "probed", "1.0.0", zip_bytes(plugin_members(folder)))
+    manager = await market_manager(market)
+    result = await manager.install_plugin("probed")
+    assert result["capabilities"] == ["testing"]  # create_plugin() ran in both cases
+    assert target.exists() is escapes
+
+
+async def test_without_bubblewrap_a_sandboxed_package_is_checked_without_importing(
+    tmp_path, market_manager, monkeypatch
+):
+    from plugin_admin.sandbox import isolation
+
+    monkeypatch.setattr(isolation, "probe_bwrap", lambda: (False, "no bubblewrap in this test"))
+    hang = write_plugin(
+        tmp_path / "src", "hangs", preamble="time.sleep(60)",
+        manifest={"security_level": "sandboxed"},
+    )  # fmt: skip
+    single_entry_index(tmp_path / "m1", "hangs", "1.0.0", zip_bytes(plugin_members(hang)))
+    manager = await market_manager(tmp_path / "m1", plugin_timeout_seconds=2)
+    assert (await manager.install_plugin("hangs"))["status"] == "installed"  # never imported
+
+    other = write_plugin(tmp_path / "src", "nofactory", manifest={"security_level": "sandboxed"})
+    members = {**plugin_members(other), "__init__.py": "x = 1\n"}
+    single_entry_index(tmp_path / "m2", "nofactory", "1.0.0", zip_bytes(members))
+    manager.settings = manager.settings.model_copy(
+        update={"plugin_marketplace_url": str(tmp_path / "m2")}
+    )
+    with pytest.raises(PackageError, match="must define create_plugin"):
+        await manager.install_plugin("nofactory")
