@@ -233,3 +233,18 @@ async def test_without_bubblewrap_a_sandboxed_package_is_checked_without_importi
     )
     with pytest.raises(PackageError, match="must define create_plugin"):
         await manager.install_plugin("nofactory")
+
+
+async def test_download_over_the_size_cap_is_refused(tmp_path, market_manager, good_members):
+    from tests.marketplace.helpers import served
+
+    big = {**good_members, "blob.bin": os.urandom(1_500_000)}
+    market = tmp_path / "big"
+    single_entry_index(market, "evil", "1.0.0", zip_bytes(big))
+    with served(market) as url:
+        manager = await market_manager(url, plugin_max_file_size_mb=1)
+        with pytest.raises(PackageError, match="over the 1048576 byte limit"):
+            await manager.install_plugin("evil")
+    assert tree(manager.plugins_dir) == []
+    with pytest.raises(PackageError, match="PLUGIN_MAX_FILE_SIZE_MB"):
+        await manager.install_from_zip(zip_bytes(big))
