@@ -210,3 +210,19 @@ async def test_signature_over_http(market_dir, market_manager, keys):
         manager = await market_manager(url, plugin_require_signed_index=True)
         result = await manager.install_plugin("alpha")
     assert result["version"] == "2.0.0"
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["path", "file-url", "index-file"],
+    ids=["plain-path", "file-url", "url-of-index-json"],
+)
+async def test_every_url_form_reaches_the_same_index(market_dir, market_manager, form):
+    url = {
+        "path": str(market_dir),
+        "file-url": market_dir.as_uri(),
+        "index-file": str(market_dir / "index.json"),
+    }[form]
+    manager = await market_manager(url)
+    assert [e["plugin_id"] for e in await manager.search_marketplace()] == ["alpha", "beta"]
+    assert (await manager.install_plugin("beta"))["version"] == "0.1"
