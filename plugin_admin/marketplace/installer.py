@@ -36,10 +36,31 @@ KEPT_META = "kept.json"
 
 # Runs in a fresh interpreter (python -I): import the staged package with plugin-admin's own
 # loader and call create_plugin(), so a package that crashes or hangs cannot hurt the manager.
+# Like the sandbox worker, it gives plugins a light ``plugin_admin`` package (base types and
+# errors) and runs the real ``__init__`` (manager, HTTP client...) only if a plugin asks for more.
 PROBE = """
-import json, sys
+import importlib.util, json, sys, types
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
+root = Path(sys.argv[1]) / "plugin_admin"
+package = types.ModuleType("plugin_admin")
+package.__path__, package.__file__ = [str(root)], str(root / "__init__.py")
+package.__package__ = "plugin_admin"
+package.__spec__ = importlib.util.spec_from_file_location(
+    "plugin_admin", root / "__init__.py", submodule_search_locations=[str(root)])
+sys.modules["plugin_admin"] = package
+def full_package(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    del package.__dict__["__getattr__"]
+    exec(compile((root / "__init__.py").read_text(), package.__file__, "exec"), package.__dict__)
+    return getattr(package, name)
+from plugin_admin import base, errors
+for module in (base, errors):
+    for name in dir(module):
+        if not name.startswith("_"):
+            setattr(package, name, getattr(module, name))
+package.__getattr__ = full_package
 from plugin_admin.loader import create_instance, import_plugin_package
 from plugin_admin.manifest import read_manifest
 folder, plugin_id = Path(sys.argv[2]), sys.argv[3]
