@@ -49,6 +49,7 @@ class Row:
     note: str = ""
     samples: int = 0
     value: str = ""  # shown instead of p50 for rows that measure something else (RSS)
+    group: str = ""  # the case (bench/registry.py name) that produced the row
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -39,12 +39,15 @@ def run_case(name: str, opts: Options) -> list[Row]:
         why_not = getattr(module, "unavailable", lambda: None)()
         if why_not:
             return [Row(case=f"{name}: not run", p50_us=None, p99_us=None, ops_per_s=None,
-                        note=f"unavailable: {why_not}")]  # fmt: skip
+                        note=f"unavailable: {why_not}", group=name)]  # fmt: skip
         gc.collect()
         result = module.run(opts)
         if inspect.isawaitable(result):
             result = asyncio.run(result)
-        return list(result)
+        rows = list(result)
+        for row in rows:
+            row.group = name
+        return rows
     except Exception as exc:
         detail = traceback.format_exception_only(exc)[-1].strip()
         return [
@@ -54,6 +57,7 @@ def run_case(name: str, opts: Options) -> list[Row]:
                 p99_us=None,
                 ops_per_s=None,
                 note=f"FAILED: {detail}",
+                group=name,
             )
         ]
 

@@ -73,7 +73,7 @@ def build_market(folder: Path, count: int) -> list[str]:
 
 
 async def run(opts: Options) -> list[Row]:
-    count = opts.scale(30, 3)
+    count = opts.sizes_for(NAME, [20], [2])[0] * max(1, opts.repeat)
     with tempfile.TemporaryDirectory(prefix="bench-install-") as tmp:
         market = Path(tmp) / "market"
         market.mkdir()
