@@ -1298,15 +1298,14 @@ class PluginManager:
             manifest = await asyncio.to_thread(installer.validate, folder, plugin_id, version)
             if plugin_id is None:  # an upload: name the staged folder after its plugin id
                 check_plugin_id(manifest.plugin_id)
-                renamed = Stage(stage.root, manifest.plugin_id)
+                renamed = stage.renamed(manifest.plugin_id)
                 renamed.new.parent.mkdir(parents=True, exist_ok=True)
                 folder.rename(renamed.new)
                 stage = renamed
                 manifest = await asyncio.to_thread(installer.validate, stage.new, None, None)
-            sandboxed = (
-                s.plugin_sandbox_force
-                or PluginSecurityLevel.SANDBOXED
-                in (manifest.security_level, s.plugin_security_level)
+            sandboxed = s.plugin_sandbox_force or PluginSecurityLevel.SANDBOXED in (
+                manifest.security_level,
+                s.plugin_security_level,
             )
             capabilities = await installer.probe_import(
                 stage.new, manifest.plugin_id, s.plugin_timeout_seconds, sandboxed=sandboxed

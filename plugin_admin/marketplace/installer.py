@@ -10,6 +10,7 @@ and deletes leftovers. Previous versions go to ``<data>/versions/<id>/<version>/
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import shutil
@@ -17,9 +18,9 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from loguru import logger
 from packaging.version import Version
@@ -32,6 +33,7 @@ from .packages import ExtractLimits, safe_extract
 
 STAGING_NAME = ".plugin-admin-staging"
 JOURNAL = "journal.json"
+LOCK = ".lock"
 KEPT_META = "kept.json"
 
 # Runs in a fresh interpreter (python -I): import the staged package with plugin-admin's own
@@ -78,10 +80,16 @@ def staging_root(plugins_dir: Path) -> Path:
 
 @dataclass
 class Stage:
-    """One operation's private folder in the staging area."""
+    """One operation's private folder in the staging area.
+
+    It holds an flock on ``.lock`` while alive: another process starting up (a CLI command
+    beside the server) must not "recover" a stage that is still in use. The kernel drops the
+    lock when the owner dies, even by kill -9.
+    """
 
     root: Path
     plugin_id: str
+    lock: IO[bytes] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def create(cls, plugins_dir: Path, plugin_id: str) -> Stage:
@@ -89,9 +97,20 @@ class Stage:
         try:
             parent.mkdir(parents=True, exist_ok=True)
             root = Path(tempfile.mkdtemp(prefix=f"{plugin_id}-", dir=parent))
+            lock = open(root / LOCK, "wb")  # noqa: SIM115 (held for the stage's lifetime)
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             raise StorageError(f"Cannot create a staging folder in {parent}: {exc}.") from None
-        return cls(root, plugin_id)
+        return cls(root, plugin_id, lock)
+
+    def renamed(self, plugin_id: str) -> Stage:
+        """The same stage for another plugin id (an upload learns its id after extraction)."""
+        return Stage(self.root, plugin_id, self.lock)
+
+    def release(self) -> None:
+        if self.lock is not None:
+            self.lock.close()
+            self.lock = None
 
     @property
     def new(self) -> Path:
@@ -103,6 +122,19 @@ class Stage:
 
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+        self.release()
+
+
+def _in_use(folder: Path) -> bool:
+    """True while a live process holds the stage's lock."""
+    try:
+        with open(folder / LOCK, "rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return False
 
 
 def extract(data: bytes, stage: Stage, limits: ExtractLimits) -> Path:
@@ -284,6 +316,8 @@ def recover(plugins_dir: Path) -> list[str]:
         return []
     notes = []
     for item in sorted(parent.iterdir()):
+        if _in_use(item):
+            continue  # another live process is installing right now
         journal_path = item / JOURNAL
         plugin_id = item.name.rsplit("-", 1)[0]
         if journal_path.is_file():

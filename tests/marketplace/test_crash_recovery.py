@@ -111,6 +111,7 @@ def _half_swap(tmp_path: Path, *, second_rename: bool) -> tuple[Path, Path]:
     os.rename(plugins / "alpha", stage.old)  # ... and the process dies here (or after the next)
     if second_rename:
         os.rename(stage.new, plugins / "alpha")
+    stage.release()  # what the kernel does when the process dies
     return plugins, tmp_path / "versions"
 
 
@@ -128,3 +129,15 @@ def test_recovery_completes_a_swap_cut_after_the_renames(tmp_path):
     assert (plugins / "alpha" / "VERSION").read_text() == "new"
     assert (versions / "alpha" / "1.0.0" / "alpha" / "VERSION").read_text() == "old"
     assert tree(plugins.parent / ".plugin-admin-staging") == []
+
+
+def test_recovery_leaves_a_stage_in_use_by_a_live_process_alone(tmp_path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    busy = Stage.create(plugins, "alpha")
+    busy.new.mkdir(parents=True)
+    installer.recover(plugins)  # e.g. a CLI command starting while the server installs
+    assert busy.new.is_dir()
+    busy.release()
+    installer.recover(plugins)
+    assert not busy.root.exists()
