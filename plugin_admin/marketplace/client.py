@@ -94,6 +94,7 @@ class MarketplaceClient:
         self._snapshot: IndexSnapshot | None = None
         self._refresh_lock = asyncio.Lock()
         self._failed_at = 0.0
+        self._last_error: str | None = None
 
     # ----------------------------------------------------------------------------- urls
     @property
@@ -224,11 +225,14 @@ class MarketplaceClient:
         """The index: from memory/cache while fresh, else refreshed (cache on failure)."""
         # parsing a large index takes a while: never on the event loop
         current = self._snapshot or await asyncio.to_thread(self._load_cache)
+        retry_after = min(self.ttl, 60.0)  # a down marketplace is not asked on every call
+        recently_failed = time.time() - self._failed_at < retry_after
+        if current is None and not force and recently_failed and self._last_error:
+            raise MarketplaceError(self._last_error)
         if current is not None and not force:
-            retry_after = min(self.ttl, 60.0)  # a down marketplace is not asked on every call
             if current.error is None and current.age() < self.ttl:
                 return current
-            if current.error is not None and time.time() - self._failed_at < retry_after:
+            if current.error is not None and recently_failed:
                 return current
         async with self._refresh_lock:
             if (
@@ -246,14 +250,14 @@ class MarketplaceClient:
                     if isinstance(exc, MarketplaceError)
                     else f"The marketplace at {self.base} did not answer within {self.timeout:g} s."
                 )
+                self._failed_at, self._last_error = time.time(), message
                 if current is None:
                     raise MarketplaceError(message) from None
                 logger.warning("marketplace refresh failed, serving the cache: {}", message)
-                self._failed_at = time.time()
                 current.reachable, current.error = False, message
                 self._snapshot = current
                 return current
-            self._snapshot = snapshot
+            self._snapshot, self._last_error = snapshot, None
             return snapshot
 
     async def _refresh(self, current: IndexSnapshot | None) -> IndexSnapshot:
@@ -390,7 +394,7 @@ class MarketplaceClient:
 
     def clear_cache(self) -> bool:
         """Forget the cached index (memory and disk); True when there was one."""
-        self._snapshot = None
+        self._snapshot, self._failed_at, self._last_error = None, 0.0, None
         try:
             self.cache_path.unlink()
         except FileNotFoundError:

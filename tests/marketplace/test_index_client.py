@@ -226,3 +226,18 @@ async def test_every_url_form_reaches_the_same_index(market_dir, market_manager,
     manager = await market_manager(url)
     assert [e["plugin_id"] for e in await manager.search_marketplace()] == ["alpha", "beta"]
     assert (await manager.install_plugin("beta"))["version"] == "0.1"
+
+
+async def test_without_a_cache_a_down_marketplace_is_not_waited_for_on_every_call(mocked):
+    start, _calls, state = mocked
+    state["slow"] = 5
+    manager = await start(plugin_marketplace_timeout=0.5)
+    with pytest.raises(MarketplaceError, match="within 0.5 s"):
+        await manager.search_marketplace()
+    started = time.perf_counter()
+    with pytest.raises(MarketplaceError, match="within 0.5 s"):
+        await manager.search_marketplace()  # the last error, at once
+    assert time.perf_counter() - started < 0.3
+    state["slow"] = 0
+    assert (await manager.test_marketplace_connection())["ok"] is True  # always asks
+    assert len(await manager.search_marketplace()) == 2
