@@ -51,7 +51,7 @@ def editor(page: Page, elem_id: str):
 
 def stored_config(server: LiveServer) -> dict:
     answer = server.api.get(f"/api/plugins/{PLUGIN}")
-    assert answer.status_code == 200, answer.text
+    assert answer.status_code == 200, f"{answer.text}\nserver output:\n{server.output()}"
     return answer.json()["config"]
 
 
