@@ -148,21 +148,25 @@ class WorkerProcess:
             raise WorkerGone(self.reason)
         future = self.loop.create_future()
         self._pending = future
-        timer = self.loop.call_later(timeout, self._expire, future)
+        timer: asyncio.TimerHandle | None = None
         try:
             if message is not None:
                 self._send(encode(message))
                 if SPIN_SECONDS and not self._write_queue and self.alive:
                     # Fast hooks answer within tens of microseconds: catching the reply here
-                    # skips an epoll round and two loop iterations (most of the overhead).
+                    # skips an epoll round, two loop iterations and the deadline timer (most
+                    # of the overhead). The loop is held for at most SPIN_SECONDS.
                     ready, _, _ = select.select([self._from_child], [], [], SPIN_SECONDS)
                     if ready:
                         self._on_frames()
                         if future.done():
                             return future.result()
+            if not future.done():
+                timer = self.loop.call_later(timeout, self._expire, future)
             return await future
         finally:
-            timer.cancel()
+            if timer is not None:
+                timer.cancel()
             self._pending = None
 
     def _expire(self, future: asyncio.Future[dict[str, Any]]) -> None:
@@ -289,12 +293,19 @@ class WorkerProcess:
             return "it closed its channel"
         return describe_exit(code)
 
-    async def wait_exit(self, timeout: float) -> None:
-        """After "stop": let the worker exit by itself, so bwrap tears the sandbox down in
-        order and nothing of it is left when stop() returns."""
-        deadline = time.monotonic() + timeout
-        while self.process.poll() is None and time.monotonic() < deadline:
-            await asyncio.sleep(0.005)
+    async def retire(self, reason: str, timeout: float = 2.0) -> None:
+        """End a worker that is not misbehaving: close its request pipe (it exits on EOF), let
+        bwrap tear the sandbox down in order, and only then kill whatever is left. Unlike
+        :meth:`kill`, nothing of the sandbox is left when this returns."""
+        if self.alive:
+            self.loop.remove_writer(self._to_child)
+            with contextlib.suppress(OSError):
+                os.close(self._to_child)
+            self._to_child = -1
+            deadline = time.monotonic() + timeout
+            while self.process.poll() is None and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
+        self.kill(reason)
 
     def kill(self, reason: str) -> None:
         """Kill the worker and everything it started; fail the request in flight."""
@@ -309,13 +320,15 @@ class WorkerProcess:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=5)
         self.loop.remove_reader(self._from_child)
-        self.loop.remove_writer(self._to_child)
+        if self._to_child >= 0:
+            self.loop.remove_writer(self._to_child)
         with contextlib.suppress(OSError):
             self._on_output()  # what it printed last explains most crashes
         self.loop.remove_reader(self._out)
         for fd in (self._from_child, self._to_child, self._out):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         for task in self._tasks:
             task.cancel()
         pending = self._pending
@@ -425,7 +438,7 @@ class WorkerRunner:
         except WorkerGone as exc:
             raise self._gone_error("start", exc, worker) from None
         if not reply.get("ok"):
-            worker.kill("stopped: the plugin failed to load")
+            await worker.retire("stopped: the plugin failed to load")
             error = reply.get("error") or {}
             raise HookExecutionError(
                 f"Plugin {self.plugin_id!r}: loading in the sandbox failed: "
@@ -452,11 +465,9 @@ class WorkerRunner:
                 return
             try:
                 await worker.exchange({"t": "stop"}, timeout)
-                await worker.wait_exit(min(timeout, 2.0))
             except (WorkerGone, WorkerTimeout):
                 pass
-            finally:
-                worker.kill("stopped")
+            await worker.retire("stopped", min(timeout, 2.0))
 
     # ------------------------------------------------------------------------- calls
     async def call(self, hook_name: str, kwargs: dict[str, Any], timeout: float) -> Any:
