@@ -12,10 +12,12 @@ State machine (ARCHITECTURE.md)::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import resource
 import shutil
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1156,6 +1158,14 @@ class PluginManager:
         _, snapshot, _ = await self._market_lookup(plugin_id)
         return self._annotate(snapshot.entry_dicts()[plugin_id])
 
+    @contextlib.asynccontextmanager
+    async def _exclusive_change(self, plugin_id: str, operation: str) -> AsyncIterator[None]:
+        """This plugin's lock (refused, not queued, when busy) plus a lock across processes."""
+        async with self.exclusive(plugin_id, operation):
+            lock_dir = self.settings.plugin_data_dir / "locks"
+            with installer.process_lock(lock_dir, plugin_id, operation):
+                yield
+
     async def _market_lookup(self, plugin_id: str) -> tuple[MarketplaceClient, Any, IndexEntry]:
         check_plugin_id(plugin_id)
         client = self._marketplace()
@@ -1201,7 +1211,7 @@ class PluginManager:
         self._require_initialized()
         if plugin_id in self._plugins:
             return await self._install_existing(plugin_id, version, actor)
-        async with self.exclusive(plugin_id, "install"):
+        async with self._exclusive_change(plugin_id, "install"):
             client, snapshot, entry = await self._market_lookup(plugin_id)
             chosen = entry.resolve(version)
             data = await client.download(chosen.download_url, chosen.checksum, progress)
@@ -1260,17 +1270,15 @@ class PluginManager:
         stage, manifest, capabilities = await self._prepare(data, None, None, None)
         plugin_id = manifest.plugin_id
         try:
-            lock = self.exclusive(plugin_id, "install")
-        except PluginError:
-            stage.discard()
-            raise
-        async with lock:
-            if plugin_id in self._plugins:
-                plan = await self._swap_in(
-                    self._plugins[plugin_id], stage, manifest, provenance, actor, "update"
-                )
-            else:
-                return await self._activate_new(stage, manifest, capabilities, provenance, actor)
+            async with self._exclusive_change(plugin_id, "install"):
+                if plugin_id not in self._plugins:
+                    return await self._activate_new(
+                        stage, manifest, capabilities, provenance, actor
+                    )
+                record = self._plugins[plugin_id]
+                plan = await self._swap_in(record, stage, manifest, provenance, actor, "update")
+        finally:
+            stage.discard()  # a no-op after a swap; frees the staged copy when refused
         return await self._after_swap(plan, actor)
 
     async def _prepare(
@@ -1404,7 +1412,7 @@ class PluginManager:
         new permissions wait for an admin's grant; a version that fails to load is rolled back.
         """
         record = self._record(plugin_id)
-        async with self.exclusive(plugin_id, "update"):
+        async with self._exclusive_change(plugin_id, "update"):
             installed = record.manifest.version if record.manifest else None
             client, snapshot, entry = await self._market_lookup(plugin_id)
             chosen = entry.resolve(version)
@@ -1434,7 +1442,7 @@ class PluginManager:
     ) -> dict[str, Any]:
         """Switch back to a kept version (the most recently replaced one by default)."""
         record = self._record(plugin_id)
-        async with self.exclusive(plugin_id, "rollback"):
+        async with self._exclusive_change(plugin_id, "rollback"):
             plan = await self._rollback_locked(record, version, actor)
         return await self._after_swap(plan, actor)
 
@@ -1616,7 +1624,7 @@ class PluginManager:
             ):
                 raise
             record = self._plugins[plugin_id]
-            async with self.exclusive(plugin_id, "rollback"):
+            async with self._exclusive_change(plugin_id, "rollback"):
                 back = await self._rollback_locked(record, plan["from_version"], SYSTEM_ACTOR)
             self.audit.record(
                 "update_rolled_back",
@@ -1645,7 +1653,7 @@ class PluginManager:
     ) -> dict[str, Any]:
         """Stop and remove a plugin's code; keep (default) or purge its data, config and grants."""
         record = self._record(plugin_id)
-        async with self.exclusive(plugin_id, "uninstall"):
+        async with self._exclusive_change(plugin_id, "uninstall"):
             await self._stop_runner(record)
             try:
                 await asyncio.to_thread(installer.remove, self.plugins_dir, plugin_id)

@@ -18,6 +18,8 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -25,7 +27,7 @@ from typing import IO, Any
 from loguru import logger
 from packaging.version import Version
 
-from ..errors import PackageError, StorageError
+from ..errors import OperationInProgressError, PackageError, StorageError
 from ..manifest import Manifest, read_manifest
 from ..permissions import check_known
 from ..settings import PROJECT_ROOT
@@ -135,6 +137,33 @@ def _in_use(folder: Path) -> bool:
     except OSError:
         return True
     return False
+
+
+@contextmanager
+def process_lock(lock_dir: Path, plugin_id: str, operation: str) -> Iterator[None]:
+    """Across processes (a CLI command beside the server): one change of a plugin at a time.
+
+    ``lock_dir/<id>.lock`` files stay (deleting a lock file races with its next user).
+    """
+    parent = Path(lock_dir)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        handle = open(parent / f"{plugin_id}.lock", "wb")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise StorageError(f"Cannot create a lock file in {parent}: {exc}.") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise OperationInProgressError(
+            f"Another process is changing {plugin_id!r} right now; try {operation} again when "
+            "it has finished.",
+            plugin_id=plugin_id,
+        ) from None
+    try:
+        yield
+    finally:
+        handle.close()
 
 
 def extract(data: bytes, stage: Stage, limits: ExtractLimits) -> Path:

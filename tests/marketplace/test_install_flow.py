@@ -220,3 +220,15 @@ async def test_auto_update_applies_updates_with_the_same_rules(market_dir, marke
     assert details["status"] == "disabled"  # 2.0.0 asks for 'network': waits for a grant
     events = updated.audit_log(plugin_id="alpha", action="update")
     assert events and events[0]["actor"] == "auto-update"
+
+
+async def test_a_change_in_progress_in_another_process_is_refused(market_dir, market_manager):
+    from plugin_admin.marketplace import installer
+
+    manager = await market_manager(market_dir)
+    # the lock another process (e.g. `plugin-admin install` beside the server) would hold
+    locks = manager.settings.plugin_data_dir / "locks"
+    busy = pytest.raises(OperationInProgressError, match="Another process is changing 'beta'")
+    with installer.process_lock(locks, "beta", "install"), busy:
+        await manager.install_plugin("beta")
+    assert (await manager.install_plugin("beta"))["status"] == "installed"
