@@ -87,6 +87,8 @@ class WorkerProcess:
     def _spawn(self, plugin_dir: Path, data_dir: Path, settings: Settings, use_bwrap: bool) -> None:
         root = os.geteuid() == 0
         uid = self.uid
+        if uid is not None:
+            _chown_tree(data_dir, uid)
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -100,8 +102,6 @@ class WorkerProcess:
         )
         program = isolation.seccomp_program() if use_bwrap else None
         seccomp = isolation.seccomp_memfd(program) if program else None
-        if uid is not None:
-            _chown_tree(data_dir, uid)
         setup = {
             "plugin_id": self.plugin_id,
             "uid": uid,
@@ -122,6 +122,7 @@ class WorkerProcess:
             )
             command = [*argv, "--", *command]
         fds = [to_child_r, from_child_w] + ([seccomp] if seccomp is not None else [])
+        spawned = False
         try:
             self.process = subprocess.Popen(
                 command,
@@ -134,9 +135,13 @@ class WorkerProcess:
                 cwd=str(plugin_dir) if not use_bwrap else "/",
                 env=isolation.worker_env(str(data_dir)),
             )
+            spawned = True
         finally:
             for fd in (to_child_r, from_child_w, out_w, *([seccomp] if seccomp else [])):
                 os.close(fd)
+            if not spawned:
+                for fd in (self._to_child, self._from_child, out_r):
+                    os.close(fd)
         self._out = out_r
         self.loop.add_reader(self._from_child, self._on_frames)
         self.loop.add_reader(self._out, self._on_output)
@@ -402,15 +407,23 @@ class WorkerRunner:
         data_dir = self._context.data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         timeout = self._settings.plugin_timeout_seconds
-        worker = WorkerProcess(
-            self.plugin_id,
-            self._plugin_dir,
-            data_dir,
-            self._settings,
-            self._context,
-            self._use_bwrap,
-            self._uid,
-        )
+        try:
+            worker = WorkerProcess(
+                self.plugin_id,
+                self._plugin_dir,
+                data_dir,
+                self._settings,
+                self._context,
+                self._use_bwrap,
+                self._uid,
+            )
+        except OSError as exc:
+            self._record_failure(str(exc))
+            raise HookExecutionError(
+                f"Plugin {self.plugin_id!r}: the sandbox worker could not be started: {exc}. "
+                "Check sandbox_status() in the settings tab.",
+                plugin_id=self.plugin_id,
+            ) from exc
         self._worker = worker
         try:
             hello = await worker.exchange(None, timeout)

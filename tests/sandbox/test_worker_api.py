@@ -197,3 +197,15 @@ async def test_sandboxed_plugin_is_refused_when_the_sandbox_is_disabled(
     with pytest.raises(InvalidStateError, match="PLUGIN_SANDBOX_ENABLED"):
         await manager.load_plugin("escaper")
     assert processes_of_uid(plugin_uid("escaper")) == []
+
+
+async def test_a_worker_that_cannot_be_started_is_a_clear_error(
+    plugins_dir, start_manager, monkeypatch
+) -> None:
+    write_escape_plugin(plugins_dir)
+    manager = await start_manager()
+    monkeypatch.setattr(isolation, "bwrap_path", lambda: "/nonexistent/bwrap")
+    with pytest.raises(HookExecutionError, match="could not be started.*nonexistent/bwrap"):
+        await manager.load_plugin("escaper")
+    details = await manager.get_plugin("escaper")
+    assert details["status"] == "error" and "could not be started" in details["last_error"]
