@@ -56,7 +56,7 @@ from .marketplace.client import MarketplaceClient, Progress
 from .marketplace.index import IndexEntry
 from .marketplace.installer import Stage
 from .marketplace.packages import ExtractLimits, sha256_hex
-from .marketplace.search import search_entries
+from .marketplace.search import detached, search_entries
 from .permissions import CATALOGUE, check_known, describe
 from .plugin_logs import PluginLoggingHandler, PluginLogs
 from .sandbox import PluginRunner
@@ -1156,7 +1156,7 @@ class PluginManager:
     async def get_marketplace_plugin(self, plugin_id: str) -> dict[str, Any]:
         """One marketplace entry (with every version and its changelog)."""
         _, snapshot, _ = await self._market_lookup(plugin_id)
-        return self._annotate(snapshot.entry_dicts()[plugin_id])
+        return detached(self._annotate(snapshot.entry_dicts()[plugin_id]))
 
     @contextlib.asynccontextmanager
     async def _exclusive_change(self, plugin_id: str, operation: str) -> AsyncIterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -82,4 +83,9 @@ def search_entries(
                 e["plugin_id"],
             )
         )
-    return matched[offset : offset + limit]
+    return [detached(entry) for entry in matched[offset : offset + limit]]
+
+
+def detached(entry: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy: callers may change what they get without touching the cached index."""
+    return copy.deepcopy(entry)

@@ -112,3 +112,13 @@ def test_versions_resolve_with_pep_440():
     assert item.resolve("1.2.0").download_url == "s-1.2.zip"  # 1.2 == 1.2.0
     with pytest.raises(VersionNotFoundError, match=r"available: 1\.10\.0, 1\.9\.0, 1\.2"):
         item.resolve("3.0")
+
+
+async def test_changing_a_result_does_not_change_the_marketplace(market_dir, market_manager):
+    manager = await market_manager(market_dir)
+    first = await manager.search_marketplace()
+    first[0]["versions"].clear()
+    first[0]["tags"].append("mine")
+    (await manager.get_marketplace_plugin("alpha"))["versions"].clear()
+    again = await manager.get_marketplace_plugin("alpha")
+    assert len(again["versions"]) == 3 and "mine" not in again["tags"]
