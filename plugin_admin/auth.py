@@ -11,6 +11,7 @@ address: :func:`check_bind_address` refuses anything else before the server star
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
@@ -89,11 +90,16 @@ class _CheckedSecret:
         self._hashed = hashed
         self._accepted: bytes | None = None
 
-    def check(self, candidate: str) -> bool:
+    def cached(self, candidate: str) -> bool:
+        """True when ``candidate`` is the last accepted value (a cheap, constant-time check)."""
         quick = hashlib.sha256(candidate.encode()).digest()
-        if self._accepted is not None and hmac.compare_digest(quick, self._accepted):
+        return self._accepted is not None and hmac.compare_digest(quick, self._accepted)
+
+    def check(self, candidate: str) -> bool:
+        if self.cached(candidate):
             return True
         if self._hashed.matches(candidate):
+            quick = hashlib.sha256(candidate.encode()).digest()
             self._accepted = quick
             return True
         return False
@@ -134,10 +140,32 @@ class Credentials:
         password_ok = self._password.check(password)  # always run: no timing hint on the name
         return name_ok and password_ok
 
+    async def check_login_async(self, username: str, password: str) -> bool:
+        """:meth:`check_login` off the event loop (Gradio awaits a coroutine auth callable)."""
+        return await asyncio.to_thread(self.check_login, username, password)
+
     def require_token(self, authorization: str | None) -> str:
         """Check an ``Authorization`` header; return the audit actor or raise a 401 error."""
         if self.disabled:
             return API_ACTOR
+        if not self.check_token(self._bearer(authorization)):
+            raise self._wrong_token()
+        return API_ACTOR
+
+    async def require_token_async(self, authorization: str | None) -> str:
+        """:meth:`require_token` for the event loop: a token that is not the cached one is
+        checked in a worker thread, so wrong guesses (50 ms of scrypt each) never stall it."""
+        if self.disabled:
+            return API_ACTOR
+        token = self._bearer(authorization)
+        if self._token is not None and self._token.cached(token):
+            return API_ACTOR
+        if not await asyncio.to_thread(self.check_token, token):
+            raise self._wrong_token()
+        return API_ACTOR
+
+    @staticmethod
+    def _bearer(authorization: str | None) -> str:
         if not authorization:
             raise AuthenticationError(
                 "Authentication required: send 'Authorization: Bearer <token>' (the token is "
@@ -148,12 +176,14 @@ class Credentials:
             raise AuthenticationError(
                 "Malformed Authorization header: use 'Authorization: Bearer <token>'."
             )
-        if not self.check_token(token.strip()):
-            raise AuthenticationError(
-                "Invalid API token. Use PLUGIN_API_TOKEN or the token printed at first start; "
-                "run 'plugin-admin reset-credentials' to generate a new one."
-            )
-        return API_ACTOR
+        return token.strip()
+
+    @staticmethod
+    def _wrong_token() -> AuthenticationError:
+        return AuthenticationError(
+            "Invalid API token. Use PLUGIN_API_TOKEN or the token printed at first start; "
+            "run 'plugin-admin reset-credentials' to generate a new one."
+        )
 
 
 def credentials_path(settings: Settings) -> Path:

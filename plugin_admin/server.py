@@ -82,7 +82,7 @@ def mount_console(app: FastAPI, manager: PluginManager, credentials: Credentials
         app,
         ui.build_ui(manager),
         path="/",
-        auth=None if credentials.disabled else credentials.check_login,
+        auth=None if credentials.disabled else credentials.check_login_async,
         auth_message="Log in with PLUGIN_ADMIN_USERNAME / PLUGIN_ADMIN_PASSWORD "
         "(or the password printed at first start).",
         ssr_mode=False,

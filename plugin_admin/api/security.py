@@ -37,7 +37,9 @@ class TokenAuthMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and is_protected(scope["path"]):
             try:
-                self.credentials.require_token(Headers(scope=scope).get("authorization"))
+                await self.credentials.require_token_async(
+                    Headers(scope=scope).get("authorization")
+                )
             except AuthenticationError as exc:
                 await error_response(exc)(scope, receive, send)
                 return

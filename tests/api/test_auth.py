@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from plugin_admin.auth import (
     CREDENTIALS_FILE,
+    AuthenticationError,
     Credentials,
     InsecureBindError,
     SecretHash,
@@ -264,3 +265,16 @@ async def test_auth_disabled_on_loopback_lets_everyone_in(tmp_path: Path) -> Non
     ):
         assert (await client.get("/api/plugins/")).status_code == 200
         assert (await client.get("/config")).status_code == 200  # console: no login
+
+
+async def test_async_token_check_matches_the_sync_one() -> None:
+    credentials = Credentials(
+        username="admin", token=SecretHash.of("right"), password=SecretHash.of("pw")
+    )
+    assert await credentials.require_token_async("Bearer right") == "api-token"
+    assert await credentials.require_token_async("Bearer right") == "api-token"  # cached
+    for header in ("Bearer wrong", "Bearer ", "right", None):
+        with pytest.raises(AuthenticationError):
+            await credentials.require_token_async(header)
+    assert await credentials.check_login_async("admin", "pw")
+    assert not await credentials.check_login_async("admin", "right")

@@ -152,3 +152,17 @@ async def test_openapi_docs_and_console_are_served(anonymous: httpx.AsyncClient)
     assert (await anonymous.get("/docs")).status_code == 200
     console = await anonymous.get("/")
     assert console.status_code == 200 and "<html" in console.text.lower()
+
+
+async def test_health_reports_safe_mode(settings, api_plugins) -> None:
+    from plugin_admin.server import create_app
+
+    app = create_app(settings.model_copy(update={"plugin_safe_mode": True}))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        health = (await client.get("/api/health")).json()
+    assert health["status"] == "degraded" and health["safe_mode"] is True
+    assert "PLUGIN_SAFE_MODE" in health["safe_mode_reason"]
