@@ -21,6 +21,7 @@ from .common import actor_of, fail, keep_choice, ok, plugin_choices
 
 ONE, BROADCAST = "One plugin", "Broadcast to every enabled plugin"
 HISTORY_SIZE = 20
+CALLS = 8  # hook calls that may run at once from the console (all sessions together)
 HISTORY_COLUMNS = ["time", "target", "hook", "outcome", "ms"]
 CASE_COLUMNS = ["name", "hook_name", "arguments", "created"]
 CASE_RESULT_COLUMNS = ["name", "hook_name", "outcome", "execution_time_ms", "error"]
@@ -234,6 +235,15 @@ class HookConsoleTab:
             None,
         )
 
+    def mode_changed(self, mode: str) -> tuple[Any, str]:
+        """Broadcast ignores the plugin picker: disable it and say why."""
+        if mode == BROADCAST:
+            return gr.update(interactive=False), (
+                "Broadcast runs the hook on every enabled plugin that declares it; "
+                "the plugin picker is not used."
+            )
+        return gr.update(interactive=True), ""
+
     def pick_history(self, evt: gr.SelectData) -> int | None:
         index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
         return int(index) if index is not None else None
@@ -410,17 +420,23 @@ def build(manager: PluginManager) -> HookConsoleTab:
     run_outputs = [status, result, logs, error, trace, broadcast, history, history_table, last_call]
     refresh = refresh_btn.click(tab.plugins, plugin, [plugin, note, run_btn])
     refresh.then(tab.hooks, [mode, plugin, hook], hook)
+    mode.change(tab.mode_changed, mode, [plugin, note])
     mode.change(tab.hooks, [mode, plugin, hook], hook).then(
         tab.pick_hook, [mode, plugin, hook], [args, description, curl]
     )
     plugin.change(tab.hooks, [mode, plugin, hook], hook).then(tab.cases, plugin, cases_table)
     hook.change(tab.pick_hook, [mode, plugin, hook], [args, description, curl])
     args.change(tab.curl, [mode, plugin, hook, args], curl, trigger_mode="always_last")
-    run_btn.click(tab.run, [mode, plugin, hook, args, history], run_outputs)
+    # Slow hooks must not queue other sessions' calls behind them (the manager bounds the time).
+    run_btn.click(
+        tab.run, [mode, plugin, hook, args, history], run_outputs, concurrency_limit=CALLS
+    )
     history_table.select(tab.pick_history, None, history_index)
-    rerun_btn.click(tab.rerun, [history, history_index], run_outputs)
+    rerun_btn.click(tab.rerun, [history, history_index], run_outputs, concurrency_limit=CALLS)
     save_case_btn.click(tab.save_case, [case_name, last_call], [cases_table, case_name])
-    run_cases_btn.click(tab.run_cases, plugin, [case_results, case_summary])
+    run_cases_btn.click(
+        tab.run_cases, plugin, [case_results, case_summary], concurrency_limit=CALLS
+    )
     cases_table.select(tab.pick_case, None, selected_case)
     delete_case_btn.click(tab.delete_case, [plugin, selected_case], cases_table)
     tab.shown = [(tab.plugins, [plugin], [plugin, note, run_btn])]

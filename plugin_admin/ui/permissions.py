@@ -155,7 +155,10 @@ def build(manager: PluginManager) -> PermissionsTab:
                     False, label="Approve 'trusted' (runs in the host process, no isolation)"
                 )
                 level_btn = gr.Button("Apply level")
-    gr.Markdown("#### Plugins blocked by missing grants")
+    gr.Markdown(
+        "#### Plugins blocked by missing grants\n"
+        "Plugins listed here cannot be enabled until an admin grants what they ask for."
+    )
     blocked = gr.Dataframe(
         headers=BLOCKED_COLUMNS, interactive=False, elem_id="permissions-blocked"
     )

@@ -108,6 +108,9 @@ async def test_saving_needs_a_successful_call_and_a_name(tab) -> None:
 
 
 async def test_broadcast_runs_the_hook_on_every_enabled_plugin(tab) -> None:
+    picker, note = tab.mode_changed(BROADCAST)
+    assert picker["interactive"] is False and "plugin picker is not used" in note
+    assert tab.mode_changed(ONE)[0]["interactive"] is True
     hooks = await tab.hooks(BROADCAST, None, None)
     assert hooks["choices"] == ["boom", "echo"]
     status, result, _, _, _, outcomes, history, _, last = await tab.run(
