@@ -34,6 +34,12 @@ router = APIRouter(prefix="/{plugin_id}")
 
 
 @collection.get("/", response_model=list[PluginSummary], response_model_exclude_unset=True)
+@collection.get(
+    "",
+    response_model=list[PluginSummary],
+    response_model_exclude_unset=True,
+    include_in_schema=False,  # /api/plugins without the slash: the console mount would 404 it
+)
 async def list_plugins(
     manager: Manager,
     status: Annotated[Status | None, Query(description="Only plugins in this status")] = None,

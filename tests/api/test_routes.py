@@ -166,3 +166,9 @@ async def test_health_reports_safe_mode(settings, api_plugins) -> None:
         health = (await client.get("/api/health")).json()
     assert health["status"] == "degraded" and health["safe_mode"] is True
     assert "PLUGIN_SAFE_MODE" in health["safe_mode_reason"]
+
+
+async def test_the_list_answers_without_the_trailing_slash_too(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/plugins", params={"status": "installed"})
+    assert response.status_code == 200
+    assert [p["id"] for p in response.json()] == ["echo_plugin", "other_plugin"]
