@@ -29,6 +29,9 @@ from typing import Any
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _PR_SET_PDEATHSIG = 1
 _PR_CAPBSET_DROP = 24
+_PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_SECCOMP = 22
+_SECCOMP_MODE_FILTER = 2
 _MIB = 1024 * 1024
 
 
@@ -73,6 +76,22 @@ def _drop_privileges(uid: int) -> None:
         raise SystemExit("could not drop privileges")
     # A credential change clears the parent-death signal: set it again.
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _install_seccomp(program: bytes) -> None:
+    """Without bwrap: load the host's compiled deny list on ourselves (no privilege needed
+    once no_new_privs is set). Done before any plugin code runs, and it cannot be undone."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise SystemExit("could not set no_new_privs")
+    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+        raise SystemExit(f"could not install the seccomp filter (errno {ctypes.get_errno()})")
 
 
 def _vm_size() -> int:
@@ -267,6 +286,8 @@ def main() -> None:
     setup = json.loads(sys.argv[1])
     if setup.get("uid") is not None and os.geteuid() == 0:
         _drop_privileges(int(setup["uid"]))
+    if setup.get("seccomp"):
+        _install_seccomp(base64.b64decode(setup["seccomp"]))
     _install_light_package()
     channel = Channel(int(setup["read_fd"]), int(setup["write_fd"]))
     import plugin_admin.loader  # noqa: F401  (part of the baseline, not of the plugin's budget)

@@ -52,7 +52,7 @@ PLUGIN_MOUNT = "/plugin"
 DATA_MOUNT = "/data"
 
 LABEL_OS = "sandboxed (bubblewrap namespaces, seccomp, rlimits{uid})"
-LABEL_NO_OS = "sandboxed without OS isolation (separate process with rlimits only: {reason})"
+LABEL_NO_OS = "sandboxed without OS isolation (separate process with {guards} only: {reason})"
 
 
 def plugin_uid(plugin_id: str) -> int:
@@ -312,7 +312,8 @@ def isolation_label(use_bwrap: bool, reason: str = "", *, own_uid: bool | None =
         own_uid = uses_own_uid(use_bwrap)
     if use_bwrap:
         return LABEL_OS.format(uid=", per-plugin uid" if own_uid else "")
-    label = LABEL_NO_OS.format(reason=reason or "bubblewrap not usable")
+    guards = "rlimits and seccomp" if seccomp_program() is not None else "rlimits"
+    label = LABEL_NO_OS.format(guards=guards, reason=reason or "bubblewrap not usable")
     if not own_uid:
         label = label[:-1] + "; it runs as the host's own user)"
     return label

@@ -100,8 +100,8 @@ class WorkerProcess:
             file_size_mb=settings.plugin_max_file_size_mb,
             nproc=isolation.NPROC_LIMIT if uid is not None else None,
         )
-        program = isolation.seccomp_program() if use_bwrap else None
-        seccomp = isolation.seccomp_memfd(program) if program else None
+        program = isolation.seccomp_program()
+        seccomp = isolation.seccomp_memfd(program) if program and use_bwrap else None
         setup = {
             "plugin_id": self.plugin_id,
             "uid": uid,
@@ -110,6 +110,8 @@ class WorkerProcess:
             "limits": limits.to_dict(),
             "plugin_dir": isolation.PLUGIN_MOUNT if use_bwrap else str(plugin_dir),
             "data_dir": isolation.DATA_MOUNT if use_bwrap else str(data_dir),
+            # Without bwrap the worker installs the same filter on itself.
+            "seccomp": base64.b64encode(program).decode() if program and not use_bwrap else None,
         }
         command = [sys.executable, "-I", str(isolation.CHILD_SCRIPT), json.dumps(setup)]
         if use_bwrap:

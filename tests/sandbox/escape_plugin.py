@@ -151,6 +151,15 @@ async def hook_ordinary_things(self):
     done = subprocess.run(["/usr/bin/echo", "exec ran"], capture_output=True, text=True)
     return [box[0], done.stdout.strip(), await asyncio.sleep(0.01, "asyncio ran")]
 
+async def hook_unshare(self):
+    libc = ctypes.CDLL(None, use_errno=True)
+    results = {}
+    for name, flag in (("user", 0x10000000), ("mount", 0x00020000)):
+        ctypes.set_errno(0)
+        rc = libc.unshare(flag)
+        results[name] = "ALLOWED" if rc == 0 else errno.errorcode.get(ctypes.get_errno(), "?")
+    return results
+
 async def hook_spin(self):
     while True:
         pass
