@@ -95,7 +95,12 @@ class Settings(BaseSettings):
     )
 
     # Resource limits
-    plugin_max_memory_mb: int = Field(100, gt=0, description="Sandbox worker address-space limit")
+    plugin_max_memory_mb: int = Field(
+        100,
+        gt=0,
+        description="A sandboxed plugin's memory budget (address space on top of the worker "
+        "interpreter's own ~35 MB baseline)",
+    )
     plugin_max_execution_time: float = Field(10, gt=0, description="Per-hook-call time limit (s)")
     plugin_max_file_size_mb: int = Field(
         50, gt=0, description="Largest package download / file a sandboxed plugin may write"
