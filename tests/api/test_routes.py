@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from .conftest import CONFIG_SCHEMA
@@ -172,3 +174,17 @@ async def test_the_list_answers_without_the_trailing_slash_too(client: httpx.Asy
     response = await client.get("/api/plugins", params={"status": "installed"})
     assert response.status_code == 200
     assert [p["id"] for p in response.json()] == ["echo_plugin", "other_plugin"]
+
+
+async def test_the_console_loads_nothing_from_the_internet(anonymous: httpx.AsyncClient) -> None:
+    """No external stylesheet, script or font (meta tags for link previews are not fetched)."""
+    from .conftest import PASSWORD
+
+    login = await anonymous.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert login.status_code == 200
+    page = (await anonymous.get("/")).text
+    theme = (await anonymous.get("/theme.css")).text
+    assert "fonts.googleapis" not in page + theme and "fonts.gstatic" not in page + theme
+    external = re.findall(r"<(?:link|script|img)[^>]+(?:href|src)=\"(https?://[^\"]+)", page)
+    assert external == []
+    assert not re.findall(r"@import\s+url\(\"?https?://", theme)
