@@ -211,3 +211,20 @@ async def test_a_worker_that_cannot_be_started_is_a_clear_error(
         await manager.load_plugin("escaper")
     details = await manager.get_plugin("escaper")
     assert details["status"] == "error" and "could not be started" in details["last_error"]
+
+
+async def test_the_full_plugin_admin_package_is_importable_on_demand(
+    plugins_dir, start_manager
+) -> None:
+    write_escape_plugin(
+        plugins_dir,
+        hooks=(
+            "async def hook_full_api(self):\n"
+            "    import plugin_admin\n"
+            "    from plugin_admin import PluginManager, __version__\n"
+            "    return [PluginManager.__name__, __version__ == plugin_admin.__version__]\n"
+        ),
+    )
+    manager = await start_manager()
+    await manager.load_plugin("escaper")
+    assert await call(manager, "full_api") == ["PluginManager", True]
