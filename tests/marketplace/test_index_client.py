@@ -241,3 +241,26 @@ async def test_without_a_cache_a_down_marketplace_is_not_waited_for_on_every_cal
     state["slow"] = 0
     assert (await manager.test_marketplace_connection())["ok"] is True  # always asks
     assert len(await manager.search_marketplace()) == 2
+
+
+async def test_last_modified_revalidation_keeps_the_index(market_dir, market_manager):
+    """A server without ETags: If-Modified-Since, 304, and the index stays usable."""
+    stamp = "Wed, 25 Nov 2026 10:00:00 GMT"
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        name = request.url.path.rsplit("/", 1)[-1]
+        if name != "index.json":
+            return httpx.Response(404)
+        seen.append(request.headers.get("if-modified-since"))
+        if request.headers.get("if-modified-since") == stamp:
+            return httpx.Response(304)
+        body = (market_dir / "index.json").read_bytes()
+        return httpx.Response(200, content=body, headers={"last-modified": stamp})
+
+    manager = await market_manager("https://market.example", plugin_marketplace_cache_ttl=0)
+    manager.marketplace_transport = httpx.MockTransport(handler)
+    assert len(await manager.search_marketplace()) == 2
+    assert len(await manager.search_marketplace()) == 2
+    assert seen == [None, stamp]
+    assert (await manager.marketplace_info())["reachable"] is True
