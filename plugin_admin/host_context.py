@@ -74,6 +74,12 @@ class HostContext:
             permission=permission,
         )
 
+    def record_worker_event(self, action: str, outcome: str, details: dict[str, Any]) -> None:
+        """A sandbox worker was killed or restarted: the host audits it for the plugin."""
+        self._services.audit.record(
+            action, plugin_id=self.plugin_id, outcome=outcome, details=details
+        )
+
     def record_output(self, line: str) -> None:
         """What a sandbox worker printed: recorded by the host, not a plugin call (no grant)."""
         self._services.logs.write(self.plugin_id, "info", f"[worker output] {line}")

@@ -538,6 +538,7 @@ class WorkerRunner:
         return error
 
     def _record_failure(self, reason: str) -> None:
+        self._context.record_worker_event("worker_failed", "error", {"reason": reason})
         self._failures += 1
         self._last_failure = reason
         delay = 0.0 if self._failures <= 1 else BACKOFF_START * 2 ** (self._failures - 2)
@@ -557,6 +558,9 @@ class WorkerRunner:
                 plugin_id=self.plugin_id,
             )
         self.restarts += 1
+        self._context.record_worker_event(
+            "worker_restart", "success", {"after": self._last_failure, "restarts": self.restarts}
+        )
         try:
             return await self._launch()
         except PluginError as exc:

@@ -41,6 +41,12 @@ async def test_exit_and_segfault_are_reported_and_restarted(escaper: PluginManag
     assert (await call(escaper, "ping"))["pid"] == 2
     assert escaper._plugins["escaper"].runner.restarts == 2
     assert (await escaper.get_plugin("escaper"))["status"] == "enabled"
+    failures = escaper.audit_log(plugin_id="escaper", action="worker_failed")
+    assert [e["details"]["reason"] for e in reversed(failures)] == [
+        "the worker exited with code 3",
+        "the worker was killed by SIGSEGV (exit code 139)",
+    ]
+    assert len(escaper.audit_log(plugin_id="escaper", action="worker_restart")) == 2
 
 
 async def test_junk_on_stdout_and_stderr_does_not_touch_the_protocol(
