@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +106,18 @@ class RecordingProgress:
 
     def __call__(self, fraction: float, desc: str | None = None, **_: Any) -> None:
         self.calls.append((fraction, desc))
+
+
+@contextmanager
+def warning_toast(match: str) -> Iterator[None]:
+    """Assert that a ``gr.Warning`` toast with ``match`` was shown inside the block.
+
+    Outside a Gradio event, ``gr.Warning`` becomes a ``UserWarning``. Unlike ``pytest.warns``
+    this ignores unrelated warnings (e.g. a garbage-collected event loop's ResourceWarning from
+    an earlier test), so it checks only the toast.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert any(re.search(match, m) for m in messages), f"no toast matching {match!r}: {messages}"

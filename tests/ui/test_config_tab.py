@@ -9,7 +9,7 @@ import pytest
 
 from plugin_admin.ui import formatting as fmt
 from plugin_admin.ui.config import NO_CHANGES, ConfigTab
-from tests.ui.conftest import FakeRequest
+from tests.ui.conftest import FakeRequest, warning_toast
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ async def test_opening_shows_the_config_masked_with_schema_and_field_summary(tab
 
 async def test_invalid_json_is_reported_with_its_position_and_nothing_is_saved(tab) -> None:
     before = await stored(tab)
-    with pytest.warns(UserWarning, match="not valid JSON"):
+    with warning_toast("not valid JSON"):
         editor, errors, _diff = await tab.save("alpha_plugin", '{"threshold": 4,', None)
     assert editor == gr.skip()  # the editor keeps the user's text
     assert "Not valid JSON" in errors and "line 1" in errors
@@ -48,7 +48,7 @@ async def test_schema_errors_are_listed_by_json_path_and_nothing_is_saved(tab) -
     bad = json.dumps({"threshold": -1, "mode": "turbo", "api_key": fmt.MASK})
     message, diff = await tab.validate("alpha_plugin", bad)
     assert "`$.threshold`" in message and "`$.mode`" in message and diff == ""
-    with pytest.warns(UserWarning, match="Invalid configuration"):
+    with warning_toast("Invalid configuration"):
         editor, errors, _ = await tab.save("alpha_plugin", bad, None)
     assert "`$.threshold`" in errors and editor == gr.skip()
     assert await stored(tab) == before

@@ -8,7 +8,7 @@ import gradio as gr
 import pytest
 
 from plugin_admin.ui.hook_console import BROADCAST, NO_PLUGIN, ONE, HookConsoleTab
-from tests.ui.conftest import FakeRequest, select
+from tests.ui.conftest import FakeRequest, select, warning_toast
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ async def test_save_a_call_as_a_test_case_and_re_run_all_with_pass_fail(tab, cap
     assert "1/1 test cases passed" in capsys.readouterr().out
 
     await tab.manager.save_test_case("alpha_plugin", "wrong", "echo", {"text": "x"}, {"no": 1})
-    with pytest.warns(UserWarning, match="1/2 test cases passed"):
+    with warning_toast("1/2 test cases passed"):
         results, summary = await tab.run_cases("alpha_plugin", None)
     assert summary == "**1/2 passed**"
     assert dict(zip(results["name"], results["outcome"], strict=True))["wrong"] == "✗ fail"

@@ -7,7 +7,7 @@ import pytest
 
 from plugin_admin.ui.common import actor_of
 from plugin_admin.ui.installed import ACTIONS, InstalledTab
-from tests.ui.conftest import FakeRequest, first_row, select
+from tests.ui.conftest import FakeRequest, first_row, select, warning_toast
 
 
 def interactive(panel: tuple) -> dict[str, bool]:
@@ -91,7 +91,7 @@ async def test_a_failing_load_warns_in_user_terms_and_shows_the_last_error(
     make_plugin("broken_plugin", initialize="raise RuntimeError('database missing')")
     manager = await start_manager()
     tab = InstalledTab(manager)
-    with pytest.warns(UserWarning, match="database missing"):
+    with warning_toast("database missing"):
         _, table, _, details, *_ = await tab.act(
             "load", "broken_plugin", None, True, "", "all", None
         )

@@ -10,7 +10,7 @@ import pytest
 
 from plugin_admin.ui.installed import InstalledTab
 from plugin_admin.ui.marketplace import STAGES, MarketplaceTab, overall_fraction
-from tests.ui.conftest import FakeRequest, RecordingProgress, select
+from tests.ui.conftest import FakeRequest, RecordingProgress, select, warning_toast
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ async def test_upload_installs_a_zip_package(market, catalogue: Path) -> None:
 
 async def test_an_unreachable_marketplace_says_so_and_offers_retry(start_manager) -> None:
     manager = await start_manager(plugin_marketplace_url="http://127.0.0.1:9/market")
-    with pytest.warns(UserWarning, match="Cannot reach http://127.0.0.1:9/market"):
+    with warning_toast("Cannot reach http://127.0.0.1:9/market"):
         table, _, _, source, retry = await MarketplaceTab(manager).search("", "any", [], "name")
     assert table.empty
     assert "unreachable" in source and "press Retry" in source
