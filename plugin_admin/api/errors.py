@@ -35,6 +35,14 @@ async def _plugin_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [_describe(error) for error in exc.errors()]
+    content_type = request.headers.get("content-type", "")
+    if request.method in ("POST", "PUT") and "json" not in content_type:
+        for error in errors:  # FastAPI ignores a body that is not declared as JSON
+            if error["path"] == "body":
+                error["message"] = (
+                    f"send the body as JSON with Content-Type: application/json "
+                    f"(got {content_type or 'no Content-Type'})"
+                )
     listing = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:10])
     more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
     return JSONResponse(

@@ -148,3 +148,26 @@ async def test_huge_upload_is_413(shared_client: httpx.AsyncClient, shared_app: 
         files={"file": ("big.zip", b"\0" * (limit + 200 * 1024), "application/zip")},
     )
     assert_error(response, 413, "PLUGIN_MAX_FILE_SIZE_MB")
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "application/json"),  # recursion bomb
+        (b'{"config": {}}', "text/plain"),  # JSON under another type (CSRF-style form post)
+        (b'{"config": {}}', None),
+        (b'{"config": {"a": NaN}}', "application/json"),
+        (b'{"config": {"a": 1e999999}}', "application/json"),
+    ],
+    ids=["deeply-nested", "text-plain", "no-content-type", "nan", "huge-number"],
+)
+async def test_odd_bodies_are_422(
+    shared_client: httpx.AsyncClient, content: bytes, content_type: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = await shared_client.put(
+        "/api/plugins/echo_plugin/config", content=content, headers=headers
+    )
+    answer = assert_error(response, 422)
+    if content_type != "application/json":
+        assert "Content-Type: application/json" in answer["detail"]
