@@ -324,8 +324,10 @@ class WorkerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
+        try:  # SIGKILL is reaped at once, unless the process is stuck in the kernel
+            self.process.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            self.loop.run_in_executor(None, self.process.wait)
         self.loop.remove_reader(self._from_child)
         if self._to_child >= 0:
             self.loop.remove_writer(self._to_child)
