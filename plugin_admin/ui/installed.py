@@ -260,6 +260,7 @@ def build(manager: PluginManager) -> InstalledTab:
         elem_id="installed-table",
         label="Plugins (click a row for details)",
         wrap=True,
+        column_widths=["14%", "16%", "7%", "8%", "9%", "8%", "22%", "8%", "8%"],
     )
     selected = gr.State(None)
     with gr.Row():
