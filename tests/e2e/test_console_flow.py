@@ -137,6 +137,13 @@ def test_an_admin_installs_configures_permits_runs_and_uninstalls_a_plugin(
     expect(page.locator("#console-case-summary")).to_contain_text("1/1 passed")
     close_toasts(page)
 
+    # Broadcast mode: one panel per enabled plugin that declares the hook.
+    page.get_by_label("Broadcast to every enabled plugin").check()
+    expect(page.locator("#console-curl")).to_contain_text("pick one plugin")
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(page.locator("#console-status")).to_contain_text("ran on 1 plugin(s): 1 ok")
+    expect(page.get_by_role("button", name=re.compile(f"✓ {PLUGIN} · [\\d.]+ ms"))).to_be_visible()
+
     # Installed: uninstall (keeping data); the row disappears.
     open_tab(page, "Installed")
     table.get_by_role("gridcell", name=PLUGIN, exact=True).click()
