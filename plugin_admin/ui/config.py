@@ -46,6 +46,25 @@ class ConfigTab:
         text = fmt.pretty_json(fmt.mask_secrets(details["config"], schema))
         return text, schema, fmt.schema_summary(schema), "", ""
 
+    async def availability(self, plugin_id: str | None) -> tuple[Any, ...]:
+        """Validate/Save/Reset/Revert enabled only when there is a readable plugin; else why."""
+        reason = ""
+        if not plugin_id:
+            reason = "Pick a plugin to edit its configuration."
+        else:
+            try:
+                details = await self.manager.get_plugin(plugin_id)
+            except PluginError as exc:
+                reason = exc.message
+            else:
+                if details.get("manifest") is None:
+                    reason = (
+                        f"Its folder cannot be read ({details.get('last_error')}); fix it and "
+                        "Reload it in the Installed tab before editing its configuration."
+                    )
+        enabled = not reason
+        return (*[gr.update(interactive=enabled) for _ in range(4)], reason)
+
     async def _parse(self, plugin_id: str | None, text: str) -> tuple[dict[str, Any], Any, Any]:
         """(stored config, schema, edited config with secrets restored) or a gr.Error."""
         if not plugin_id:
@@ -154,6 +173,7 @@ def build(manager: PluginManager) -> ConfigTab:
                 save_btn = gr.Button("Save", variant="primary", elem_id="config-save")
                 reset_btn = gr.Button("Reset to defaults", variant="stop")
                 revert_btn = gr.Button("Revert edits")
+            unavailable = gr.Markdown(elem_classes=["reasons"])
             errors = gr.Markdown(elem_id="config-errors")
             diff = gr.Markdown(elem_id="config-diff")
         with gr.Column(scale=2):
@@ -161,6 +181,9 @@ def build(manager: PluginManager) -> ConfigTab:
             with gr.Accordion("JSON Schema", open=False):
                 schema = gr.JSON(label="config_schema")
     plugin.change(tab.open, plugin, [editor, schema, summary, errors, diff])
+    plugin.change(
+        tab.availability, plugin, [validate_btn, save_btn, reset_btn, revert_btn, unavailable]
+    )
     refresh_btn.click(tab.choices, plugin, plugin)
     validate_btn.click(tab.validate, [plugin, editor], [errors, diff])
     save_btn.click(tab.save, [plugin, editor], [editor, errors, diff])

@@ -77,3 +77,19 @@ async def test_reset_goes_back_to_defaults_and_revert_drops_edits(tab) -> None:
     assert status == "✓ Reset to defaults." and "api_key" in diff
     text, errors, diff = await tab.revert("alpha_plugin")
     assert json.loads(text) == json.loads(editor) and errors == "" and diff == ""
+
+
+async def test_editing_is_disabled_with_the_reason_when_the_plugin_folder_is_broken(
+    tab, make_plugin
+) -> None:
+    *buttons, reason = await tab.availability("alpha_plugin")
+    assert all(b["interactive"] for b in buttons) and reason == ""
+    *buttons, reason = await tab.availability(None)
+    assert not any(b["interactive"] for b in buttons) and "Pick a plugin" in reason
+
+    folder = make_plugin("broken_plugin")
+    (folder / "plugin.json").write_text("{not json")
+    await tab.manager.rescan()
+    *buttons, reason = await tab.availability("broken_plugin")
+    assert not any(b["interactive"] for b in buttons)
+    assert "cannot be read" in reason and "Reload it in the Installed tab" in reason
