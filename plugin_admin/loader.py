@@ -9,6 +9,8 @@ read-only). Plugin modules must import their siblings relatively (``from . impor
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -18,12 +20,14 @@ import threading
 import types
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import PluginInterface
 from .errors import InvalidManifestError
-from .manifest import Manifest
 from .plugin_logs import PLUGIN_MODULE_ROOT
+
+if TYPE_CHECKING:  # the sandbox worker imports this module: keep jsonschema out of it
+    from .manifest import Manifest
 
 _generation = itertools.count(1)
 _lock = threading.Lock()
@@ -133,3 +137,40 @@ def check_metadata_agrees(instance: PluginInterface, manifest: Manifest) -> None
                 f"Plugin {manifest.plugin_id!r}: plugin.json says {field} {declared!r} but "
                 f"get_metadata() returns {reported!r}; make them equal."
             )
+
+
+def check_syntax(plugin_dir: Path) -> None:
+    """Compile every module of the plugin without running any of it."""
+    for source in sorted(plugin_dir.rglob("*.py")):
+        try:
+            compile(source.read_bytes(), str(source), "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            raise InvalidManifestError(
+                f"{source.relative_to(plugin_dir.parent)} line {exc.lineno}: SyntaxError: "
+                f"{exc.msg}. Fix the code, then reload the plugin."
+            ) from None
+
+
+def check_importable(plugin_dir: Path, manifest: Manifest) -> None:
+    """Import the package, call create_plugin() and compare its metadata; then forget it.
+
+    Runs plugin module code (as loading would), so the manager only does this for plugins
+    that run in process anyway, on a worker thread with a time limit.
+    """
+    module = import_plugin_package(plugin_dir, manifest.plugin_id)
+    try:
+        create_instance(module, manifest)
+    finally:
+        drop_modules(module.__name__)
+
+
+def code_fingerprint(plugin_dir: Path) -> str:
+    """Changes whenever a source file or the manifest changes (size or mtime)."""
+    digest = hashlib.sha256()
+    for path in sorted([*plugin_dir.rglob("*.py"), plugin_dir / "plugin.json"]):
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            digest.update(
+                f"{path.relative_to(plugin_dir)}:{stat.st_size}:{stat.st_mtime_ns};".encode()
+            )
+    return digest.hexdigest()

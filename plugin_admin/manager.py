@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import resource
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,8 @@ from .errors import (
 )
 from .hooks import check_arguments, check_result, find_hook
 from .host_context import HostContext, HostServices
-from .ids import PLUGIN_ID_PATTERN, check_plugin_id
+from .ids import check_plugin_id, is_valid_plugin_id
+from .loader import check_importable, check_syntax, code_fingerprint
 from .mailbox import Mailbox, MemoryMailbox
 from .manager_marketplace import MarketplaceOperations
 from .manifest import Manifest, read_manifest
@@ -211,6 +214,7 @@ class PluginManager(MarketplaceOperations):
         self._recover_staging()  # marketplace: finish/undo a swap a crash interrupted
         to_enable = self._discover()
         self._initialized = True
+        await self._check_code(r for r in self._plugins.values() if r.plugin_id not in to_enable)
         if self.safe_mode_reason is None:
             for plugin_id in to_enable:
                 try:
@@ -279,7 +283,7 @@ class PluginManager(MarketplaceOperations):
         for plugin_dir in sorted(self.plugins_dir.iterdir()):
             if not plugin_dir.is_dir() or not (plugin_dir / "__init__.py").exists():
                 continue
-            if not PLUGIN_ID_PATTERN.fullmatch(plugin_dir.name):
+            if not is_valid_plugin_id(plugin_dir.name):
                 logger.warning("skipping {}: not a valid plugin id", plugin_dir)
                 continue
             record = self._register(plugin_dir, rows.get(plugin_dir.name))
@@ -287,6 +291,46 @@ class PluginManager(MarketplaceOperations):
                 record.status = PluginStatus.DISABLED  # not running yet; load_plugin brings it back
                 to_enable.append(record.plugin_id)
         return to_enable
+
+    async def _check_code(self, records: Iterable[PluginRecord]) -> None:
+        """Find broken code at discovery (syntax errors, create_plugin raising, metadata that
+        disagrees with plugin.json) so it is listed as an error before anyone loads it.
+
+        Only code that changed since its last good check is looked at. In-process plugins are
+        imported on a worker thread with PLUGIN_TIMEOUT_SECONDS; sandboxed plugins are only
+        compiled, never run in the host.
+        """
+        for record in records:
+            if record.manifest is None or record.status is PluginStatus.ERROR:
+                continue
+            fingerprint = code_fingerprint(record.path)
+            key = f"code_ok:{record.plugin_id}"
+            if self.store.get_meta(key) == fingerprint:
+                continue
+            sandboxed = self.effective_security_level(record) is PluginSecurityLevel.SANDBOXED
+            check = (
+                partial(check_syntax, record.path)
+                if sandboxed
+                else partial(check_importable, record.path, record.manifest)
+            )
+            try:
+                async with asyncio.timeout(self.settings.plugin_timeout_seconds):
+                    await asyncio.to_thread(check)
+            except TimeoutError:
+                message = (
+                    f"Importing {record.plugin_id!r} did not finish within "
+                    f"{self.settings.plugin_timeout_seconds:g} s (PLUGIN_TIMEOUT_SECONDS)."
+                )
+                self._fail(record, "discovery_check", message)
+            except Exception as exc:
+                message = (
+                    exc.message
+                    if isinstance(exc, PluginError)
+                    else (f"Importing {record.plugin_id!r} failed: {type(exc).__name__}: {exc}")
+                )
+                self._fail(record, "discovery_check", message)
+            else:
+                self.store.set_meta(key, fingerprint)
 
     def _register(self, plugin_dir: Path, row: PluginRow | None) -> PluginRecord:
         """Read one plugin folder into a record; a broken plugin is recorded with its reason."""
@@ -343,9 +387,7 @@ class PluginManager(MarketplaceOperations):
         present = set()
         added = []
         for plugin_dir in sorted(self.plugins_dir.iterdir()):
-            if not (plugin_dir / "__init__.py").exists() or not PLUGIN_ID_PATTERN.fullmatch(
-                plugin_dir.name
-            ):
+            if not (plugin_dir / "__init__.py").exists() or not is_valid_plugin_id(plugin_dir.name):
                 continue
             present.add(plugin_dir.name)
             if plugin_dir.name not in self._plugins:

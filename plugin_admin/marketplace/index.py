@@ -14,7 +14,7 @@ from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import MarketplaceError, VersionNotFoundError
-from ..ids import PLUGIN_ID_PATTERN
+from ..ids import is_valid_plugin_id
 
 INDEX_FORMAT = 1
 CHECKSUM_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -83,8 +83,8 @@ class IndexEntry(BaseModel):
     @field_validator("plugin_id")
     @classmethod
     def _check_id(cls, value: str) -> str:
-        if not PLUGIN_ID_PATTERN.fullmatch(value):
-            raise ValueError("must match ^[a-z][a-z0-9_]{1,63}$")
+        if not is_valid_plugin_id(value):
+            raise ValueError("must match ^[a-z][a-z0-9_]{1,63}$ and not be a reserved name")
         return value
 
     @field_validator("security_level")

@@ -57,7 +57,75 @@ async def test_broken_manifest_is_listed_with_reason_and_others_still_work(
     ("case", "plugin_kwargs", "reason"),
     [
         ("syntax_error", {"preamble": "def broken(:\n    pass"}, "SyntaxError"),
-        ("factory_raises", {"preamble": "raise RuntimeError('boom at import')"}, "boom at import"),
+        ("import_raises", {"preamble": "raise RuntimeError('boom at import')"}, "boom at import"),
+        (
+            "factory_raises",
+            {
+                "preamble": "def create_plugin():\n    raise ValueError('no factory')",
+                "hooks": "pass",
+            },
+            "no factory",
+        ),
+    ],
+)
+async def test_broken_code_is_listed_as_error_at_discovery(
+    make_plugin, start_manager, case, plugin_kwargs, reason
+):
+    folder = make_plugin(case, **plugin_kwargs)
+    if case == "factory_raises":  # the template defines create_plugin last: replace it
+        source = (folder / "__init__.py").read_text()
+        (folder / "__init__.py").write_text(
+            source.rsplit("def create_plugin", 1)[0]
+            + "def create_plugin():\n    raise ValueError('no factory')\n"
+        )
+    make_plugin("healthy")
+    manager = await start_manager()
+    listed = {p["id"]: p for p in await manager.list_plugins()}
+    assert listed[case]["status"] == "error"
+    assert reason in listed[case]["last_error"]
+    assert listed["healthy"]["status"] == "installed"
+    with pytest.raises(Exception, match=reason):
+        await manager.load_plugin(case)
+
+
+async def test_metadata_mismatch_is_found_at_discovery(make_plugin, start_manager):
+    folder = make_plugin("liar_at_start")
+    manifest = json.loads((folder / "plugin.json").read_text())
+    manifest["version"] = "3.0.0"
+    (folder / "plugin.json").write_text(json.dumps(manifest))
+    manager = await start_manager()
+    details = await manager.get_plugin("liar_at_start")
+    assert details["status"] == "error"
+    assert "'3.0.0'" in details["last_error"] and "'1.0.0'" in details["last_error"]
+
+
+async def test_code_checked_at_discovery_only_when_it_changed(make_plugin, start_manager, tmp_path):
+    counter = tmp_path / "imports.txt"
+    make_plugin("counted_import", preamble=f"open({str(counter)!r}, 'a').write('x')")
+    first = await start_manager()
+    assert counter.read_text() == "x"
+    await first.shutdown()
+    await start_manager()
+    assert counter.read_text() == "x"  # unchanged code is not imported again at start-up
+
+
+async def test_sandboxed_code_is_never_run_in_the_host_at_discovery(
+    make_plugin, start_manager, tmp_path
+):
+    marker = tmp_path / "ran.txt"
+    make_plugin(
+        "contained",
+        manifest={"security_level": "sandboxed"},
+        preamble=f"open({str(marker)!r}, 'w').write('ran in host')",
+    )
+    manager = await start_manager()
+    assert (await manager.get_plugin("contained"))["status"] == "installed"
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("case", "plugin_kwargs", "reason"),
+    [
         ("init_raises", {"initialize": "raise ValueError('bad init')"}, "bad init"),
         ("init_false", {"initialize": "return False"}, "returned False"),
     ],
@@ -271,3 +339,12 @@ async def test_list_filters_by_status_and_level(make_plugin, start_manager):
     ):
         assert key in entry
     assert entry["loaded"] is True and entry["capabilities"] == ["testing"]
+
+
+@pytest.mark.parametrize("reserved", ["marketplace", "audit", "backup"])
+async def test_ids_that_name_rest_paths_are_reserved(make_plugin, start_manager, reserved):
+    make_plugin(reserved)
+    manager = await start_manager()
+    assert reserved not in manager.plugin_ids()  # never registered, so never unreachable
+    with pytest.raises(InvalidPluginIdError, match="reserved"):
+        await manager.get_plugin(reserved)
