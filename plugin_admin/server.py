@@ -117,6 +117,7 @@ def serve(settings: Settings | None = None) -> None:
         port=port,
         lifespan="on",
         log_level="info",
+        access_log=settings.plugin_admin_access_log,
         timeout_graceful_shutdown=5,  # open console streams must not hold the shutdown
     )
     with _stop_signals_exit_zero():

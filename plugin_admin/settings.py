@@ -127,6 +127,10 @@ class Settings(BaseSettings):
     plugin_api_token: str | None = Field(
         None, description="REST bearer token; generated at first start when unset"
     )
+    plugin_admin_access_log: bool = Field(
+        False,
+        description="Log every HTTP request (the audit log already records every change)",
+    )
     plugin_admin_auth_disabled: bool = Field(
         False, description="Disable console and API auth (refused on non-loopback addresses)"
     )

@@ -18,7 +18,8 @@ ACTOR = API_ACTOR
 MAX_JSON_BYTES = 8 * 1024 * 1024
 
 
-def get_manager(request: Request) -> PluginManager:
+async def get_manager(request: Request) -> PluginManager:
+    # async on purpose: FastAPI runs sync dependencies in a worker thread, on every request.
     return request.app.state.manager
 
 
