@@ -8,6 +8,7 @@ the timer itself is measured once and subtracted, so sub-microsecond baselines s
 
 from __future__ import annotations
 
+import asyncio
 import json
 import statistics
 import time
@@ -210,3 +211,19 @@ def write_json(path: Path, rows: list[Row], meta: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"meta": meta, "rows": [row.to_dict() for row in rows]}
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
+async def bare_thread_hop(loop: asyncio.AbstractEventLoop, make: Callable[[], Any]) -> Any:
+    """The floor of the standard level: one wake-up to a thread's loop and one back, running
+    a coroutine that finishes without waiting (no timeout, no task, no error handling)."""
+    host = asyncio.get_running_loop()
+    answer = host.create_future()
+
+    def on_thread() -> None:
+        try:
+            make().send(None)
+        except StopIteration as done:
+            host.call_soon_threadsafe(answer.set_result, done.value)
+
+    loop.call_soon_threadsafe(on_thread)
+    return await answer

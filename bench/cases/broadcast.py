@@ -18,7 +18,7 @@ import pluggy
 from plugin_admin import PluginManager
 from plugin_admin.sandbox.inprocess import PluginThread
 
-from ..core import Options, Row, Stats, ratio, time_async, time_sync
+from ..core import Options, Row, Stats, bare_thread_hop, ratio, time_async, time_sync
 from ..plugins import HOOK, HOOK_RESULT, bench_settings, write_many
 
 NAME = "broadcast"
@@ -82,7 +82,7 @@ async def _thread_hops_stats(n: int, iterations: int) -> Stats:
     try:
         return Stats.of(
             await time_async(
-                lambda: asyncio.gather(*(t.run(_trivial, 10) for t in threads)),
+                lambda: asyncio.gather(*(bare_thread_hop(t.loop, _trivial) for t in threads)),
                 iterations,
                 warmup=10,
             )

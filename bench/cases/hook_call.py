@@ -6,8 +6,8 @@ Subjects, measured in interleaved rounds on the same event loop:
 * ``direct``: ``await plugin.execute_hook("ping")`` on the loaded instance (no manager);
 * ``trusted``: ``manager.execute_plugin_hook`` for a trusted plugin (InlineRunner, host loop);
 * ``standard``: the same for a standard plugin (ThreadRunner: its own thread and loop);
-* ``thread hop``: a trivial coroutine run on another thread's loop and awaited, the floor of
-  the standard level (what ``run_coroutine_threadsafe`` + ``wrap_future`` cost by themselves).
+* ``thread hop``: one wake-up to another thread's loop and one back (a trivial coroutine),
+  the floor of the standard level (``bench.core.bare_thread_hop``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pluggy
 from plugin_admin import PluginManager
 from plugin_admin.sandbox.inprocess import PluginThread
 
-from ..core import Options, Row, Stats, ratio, time_async, time_sync
+from ..core import Options, Row, Stats, bare_thread_hop, ratio, time_async, time_sync
 from ..plugins import HOOK, HOOK_RESULT, bench_settings, write_bench_plugin
 
 NAME = "hook_call"
@@ -98,7 +98,7 @@ async def _measure(manager: PluginManager, thread: PluginThread, opts: Options) 
         return await execute("bench_standard", HOOK)
 
     async def hop() -> Any:
-        return await thread.run(_trivial, 10)
+        return await bare_thread_hop(thread.loop, _trivial)
 
     for check in (trusted, standard, direct):
         result = await check()
