@@ -37,8 +37,8 @@ from .errors import (
 from .ids import check_plugin_id
 from .manifest import Manifest, read_manifest
 from .marketplace import installer
-from .marketplace.client import MarketplaceClient, Progress
-from .marketplace.index import IndexEntry
+from .marketplace.client import IndexSnapshot, MarketplaceClient, Progress
+from .marketplace.index import IndexEntry, VersionEntry
 from .marketplace.installer import Stage
 from .marketplace.packages import ExtractLimits, sha256_hex
 from .marketplace.search import detached, search_entries
@@ -213,16 +213,7 @@ class MarketplaceOperations:
             client, snapshot, entry = await self._market_lookup(plugin_id)
             chosen = entry.resolve(version)
             data = await client.download(chosen.download_url, chosen.checksum, progress)
-            provenance = {
-                "via": "marketplace",
-                "source": client.resolve(chosen.download_url),
-                "marketplace": client.base,
-                "checksum": chosen.checksum,
-                "checksum_verified": True,
-                "signed_index": snapshot.signed,
-                "signer": snapshot.signer,
-                "installed_by": actor,
-            }
+            provenance = _marketplace_provenance(client, snapshot, chosen, actor)
             return await self._install_new(
                 data, plugin_id, chosen.version, provenance, actor, progress
             )
@@ -421,16 +412,7 @@ class MarketplaceOperations:
                     plugin_id=plugin_id,
                 )
             data = await client.download(chosen.download_url, chosen.checksum, None)
-            provenance = {
-                "via": "marketplace",
-                "source": client.resolve(chosen.download_url),
-                "marketplace": client.base,
-                "checksum": chosen.checksum,
-                "checksum_verified": True,
-                "signed_index": snapshot.signed,
-                "signer": snapshot.signer,
-                "installed_by": actor,
-            }
+            provenance = _marketplace_provenance(client, snapshot, chosen, actor)
             stage, manifest, _ = await self._prepare(data, plugin_id, chosen.version, None)
             plan = await self._swap_in(record, stage, manifest, provenance, actor, "update")
         return await self._after_swap(plan, actor)
@@ -752,6 +734,22 @@ class MarketplaceOperations:
         for note in installer.recover(self.plugins_dir):
             logger.warning("marketplace recovery: {}", note)
             self.audit.record("staging_recovered", details={"note": note})
+
+
+def _marketplace_provenance(
+    client: MarketplaceClient, snapshot: IndexSnapshot, chosen: VersionEntry, actor: str
+) -> dict[str, Any]:
+    """Where an installed package came from, shown in the console and kept in backups."""
+    return {
+        "via": "marketplace",
+        "source": client.resolve(chosen.download_url),
+        "marketplace": client.base,
+        "checksum": chosen.checksum,
+        "checksum_verified": True,
+        "signed_index": snapshot.signed,
+        "signer": snapshot.signer,
+        "installed_by": actor,
+    }
 
 
 def _same(a: str, b: str) -> bool:
