@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -196,3 +197,73 @@ def test_cli_safe_mode_flag(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["id"] == "listed"
     assert "PLUGIN_SAFE_MODE" in result.stderr
+
+
+INSTALL_LOOP = textwrap.dedent(
+    """
+    import asyncio, sys
+    from pathlib import Path
+    from plugin_admin import PluginManager, Settings
+
+    async def main():
+        settings = Settings(_env_file=None, plugins_dir=Path(sys.argv[1]), plugin_data_dir=Path(sys.argv[2]))
+        manager = PluginManager(settings=settings)
+        await manager.initialize()
+        version = ["1.0.0", "1.2.0"]
+        n = 0
+        while True:
+            n += 1
+            await manager.install_plugin("link_checker", version[n % 2])   # install or update
+            print("installed", n, flush=True)
+            await manager.grant_permission("link_checker", "write:logs")
+            await manager.revoke_permission("link_checker", "write:logs")
+            if n % 3 == 0:
+                await manager.uninstall_plugin("link_checker", keep_data=False)
+                print("uninstalled", n, flush=True)
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+async def test_kill_9_at_random_moments_of_installs_and_updates_leaves_a_whole_plugin(
+    tmp_path, seed
+):
+    script = tmp_path / "install_loop.py"
+    script.write_text(INSTALL_LOOP)
+    plugins, data = tmp_path / "plugins", tmp_path / "data"
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(plugins), str(data)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    await asyncio.sleep(random.Random(seed).uniform(1.5, 4.0))
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(10)
+
+    manager = PluginManager(settings=_settings(tmp_path))
+    await manager.initialize()
+    try:
+        staging = plugins.parent / ".plugin-admin-staging"
+        assert not staging.exists() or not any(p for p in staging.iterdir() if p.is_dir())
+        folders = sorted(p.name for p in plugins.iterdir() if p.is_dir())
+        assert folders in ([], ["link_checker"])
+        if folders:
+            details = await manager.get_plugin("link_checker")
+            assert details["status"] != "error", details["last_error"]
+            assert details["version"] in ("1.0.0", "1.2.0")
+            # the loop was toggling write:logs: either state is a committed one
+            assert set(details["permissions"]["missing"]) <= {"write:logs"}
+            await manager.set_permissions("link_checker", details["permissions"]["requested"])
+            await manager.load_plugin("link_checker")
+            example = next(
+                s["example"] for s in details["hook_specs"] if s["name"] == "check_links"
+            )
+            result = await manager.run_hook("link_checker", "check_links", example)
+            assert result["result"]["verdict"] in ("safe", "suspicious", "dangerous")
+        else:
+            assert manager.plugin_ids() == []
+    finally:
+        await manager.shutdown()
