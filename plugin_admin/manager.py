@@ -134,6 +134,7 @@ class PluginManager(MarketplaceOperations):
         self.logs = PluginLogs(self.settings.plugin_data_path)
         self.safe_mode_reason: str | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._loops: set[asyncio.Task[Any]] = set()
         self._log_handler: PluginLoggingHandler | None = None
 
     # ---------------------------------------------------------------- seed-style attributes
@@ -256,8 +257,17 @@ class PluginManager(MarketplaceOperations):
                 except Exception as exc:
                     logger.warning("{} did not shut down cleanly: {}", record.plugin_id, exc)
                 record.runner = None
-        for task in list(self._background):
+        # Background work (e.g. stopping a runner the circuit breaker took out) gets to finish,
+        # within the lifecycle time limit, so no plugin thread or worker is left behind.
+        for task in list(self._loops):
             task.cancel()
+        pending = list(self._background)
+        if pending:
+            _, still_running = await asyncio.wait(
+                pending, timeout=self.settings.plugin_timeout_seconds
+            )
+            for task in still_running:
+                task.cancel()
         self.audit.record("manager_stopped")
         await self.audit.stop()
         self.store.close()
@@ -1244,10 +1254,13 @@ class PluginManager(MarketplaceOperations):
     def _persist(self, record: PluginRecord) -> None:
         self.store.upsert_plugin(record.row())
 
-    def _spawn(self, coroutine: Any) -> None:
+    def _spawn(self, coroutine: Any, *, forever: bool = False) -> None:
+        """Run in the background; ``forever`` tasks (loops) are cancelled at shutdown, the
+        others are awaited there."""
         task = asyncio.get_running_loop().create_task(coroutine)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        tasks = self._loops if forever else self._background
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     def plugin_ids(self) -> list[str]:
         return sorted(self._plugins)

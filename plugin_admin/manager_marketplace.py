@@ -720,7 +720,7 @@ class MarketplaceOperations:
 
     def _start_auto_update(self) -> None:
         if self.settings.plugin_auto_update:
-            self._spawn(self._auto_update_loop())
+            self._spawn(self._auto_update_loop(), forever=True)
 
     async def _auto_update_loop(self) -> None:
         """Check at start, then every PLUGIN_UPDATE_CHECK_INTERVAL seconds."""
