@@ -1,14 +1,19 @@
 """Settings / system tab: what this server runs with, and whether its parts work here.
 
 Effective settings (secrets masked), marketplace connection and cache age, sandbox
-availability (is bubblewrap usable), versions, data paths, and the safe-mode reason.
+availability (is bubblewrap usable), versions, data paths, the safe-mode reason, and backup /
+restore of the whole plugin state.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import platform
+import tempfile
+import time
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -16,7 +21,7 @@ import gradio as gr
 from ..errors import PluginError
 from ..manager import PluginManager
 from . import formatting as fmt
-from .common import has, maybe_await, ok, warn
+from .common import actor_of, fail, has, maybe_await, ok, warn
 from .marketplace import info_markdown
 
 PACKAGES = ["plugin-admin", "gradio", "fastapi", "uvicorn", "pydantic", "pandas", "httpx"]
@@ -100,6 +105,39 @@ class SystemTab:
             "PLUGIN_SANDBOX_FORCE": self.manager.settings.plugin_sandbox_force,
         }
 
+    async def backup(self) -> str:
+        """The whole plugin state as a JSON file to download (a lock file for restore)."""
+        snapshot = await self.manager.export_state()
+        folder = Path(tempfile.mkdtemp(prefix="plugin-admin-backup-"))
+        path = folder / f"plugin-admin-backup-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        path.write_text(json.dumps(snapshot, indent=2, sort_keys=True) + "\n")
+        ok(f"Backup of {len(snapshot['plugins'])} plugin(s) ready to download.")
+        return str(path)
+
+    async def restore(self, upload: str | None, request: gr.Request) -> dict[str, Any]:
+        """Restore a snapshot; the report says per plugin what changed and what could not."""
+        actor = actor_of(request, self.manager)
+        if not upload:
+            warn("Choose a backup file (made by 'Create backup' or plugin-admin backup) first.")
+            return {}
+        try:
+            snapshot = json.loads(Path(upload).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            warn(f"That file is not a JSON backup ({exc}).")
+            return {}
+        try:
+            report = await self.manager.restore_state(snapshot, actor=actor)
+        except PluginError as exc:
+            raise fail(exc) from None
+        changed, failed = len(report["changed"]), len(report["failed"])
+        if failed:
+            warn(
+                f"Restore: {changed} plugin(s) changed, {failed} could not be restored (see the report)."
+            )
+        else:
+            ok(f"Restore: {changed} plugin(s) changed, {len(report['unchanged'])} already matched.")
+        return report
+
 
 def versions() -> dict[str, Any]:
     found: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform()}
@@ -128,6 +166,16 @@ def build(manager: PluginManager) -> SystemTab:
             gr.Markdown("#### Sandbox")
             sandbox = gr.JSON(label="Sandbox on this machine", elem_id="system-sandbox")
             check_btn = gr.Button("Check sandbox")
+            gr.Markdown(
+                "#### Backup and restore\nThe whole plugin state (versions and checksums, "
+                "status, config, grants) as one JSON file; restoring installs the pinned "
+                "versions from the marketplace and reports each plugin's outcome."
+            )
+            backup_btn = gr.Button("Create backup")
+            backup_file = gr.File(label="Backup", interactive=False, elem_id="system-backup")
+            restore_file = gr.File(label="Backup to restore", file_types=[".json"], type="filepath")
+            restore_btn = gr.Button("Restore", variant="stop")
+            restore_report = gr.JSON(label="Restore report", elem_id="system-restore-report")
         with gr.Column():
             settings = gr.JSON(
                 label="Effective settings (secrets masked)", elem_id="system-settings"
@@ -137,6 +185,8 @@ def build(manager: PluginManager) -> SystemTab:
     test_btn.click(tab.test_connection, None, market)
     clear_btn.click(tab.clear_cache, None, market)
     check_btn.click(tab.sandbox, None, sandbox)
+    backup_btn.click(tab.backup, None, backup_file)
+    restore_btn.click(tab.restore, restore_file, restore_report)
     tab.shown = [
         (tab.overview, None, [banner, settings, paths, versions_view, market]),
         (tab.sandbox, None, sandbox),

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
+
+import gradio as gr
+import pytest
 
 from plugin_admin.ui import formatting as fmt
 from plugin_admin.ui.audit import AuditTab
 from plugin_admin.ui.system import SystemTab
+from tests.ui.conftest import FakeRequest, warning_toast
 
 
 async def test_audit_filters_and_exports_exactly_what_is_shown(echo_plugin, start_manager) -> None:
@@ -78,3 +83,33 @@ async def test_sandbox_status_says_whether_bubblewrap_is_usable(manager) -> None
     status = await SystemTab(manager).sandbox()
     assert isinstance(status["bwrap_usable"], bool) and status["reason"]
     assert status["PLUGIN_SANDBOX_ENABLED"] is manager.settings.plugin_sandbox_enabled
+
+
+async def test_backup_downloads_a_snapshot_that_restore_applies(echo_plugin, start_manager) -> None:
+    echo_plugin("kept_plugin")
+    manager = await start_manager()
+    await manager.load_plugin("kept_plugin")
+    await manager.update_plugin_config("kept_plugin", {"threshold": 9})
+    tab = SystemTab(manager)
+    path = await tab.backup()
+    snapshot = json.loads(Path(path).read_text())
+    assert [p["plugin_id"] for p in snapshot["plugins"]] == ["kept_plugin"]
+
+    await manager.update_plugin_config("kept_plugin", {"threshold": 1})
+    await manager.unload_plugin("kept_plugin")
+    report = await tab.restore(path, FakeRequest("alice"))
+    assert report["changed"] == [{"plugin_id": "kept_plugin", "changes": ["config", "enabled"]}]
+    details = await manager.get_plugin("kept_plugin")
+    assert details["status"] == "enabled" and details["config"]["threshold"] == 9
+    assert manager.audit_log(action="restore")[0]["actor"] == "alice"
+
+
+async def test_restore_refuses_a_file_that_is_not_a_backup(manager, tmp_path) -> None:
+    bogus = tmp_path / "notes.json"
+    bogus.write_text("[1, 2, 3]")
+    with pytest.raises(gr.Error, match="Not a plugin-admin snapshot"):
+        await SystemTab(manager).restore(str(bogus), FakeRequest())
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{not json")
+    with warning_toast("not a JSON backup"):
+        assert await SystemTab(manager).restore(str(garbage), FakeRequest()) == {}
