@@ -47,11 +47,6 @@ def ok(message: str) -> None:
     gr.Success(html.escape(message))
 
 
-def has(manager: PluginManager, method: str) -> bool:
-    """Whether the manager offers ``method`` (marketplace features arrive in stages)."""
-    return callable(getattr(manager, method, None))
-
-
 async def plugin_choices(
     manager: PluginManager, *, status: str | None = None
 ) -> list[tuple[str, str]]:
@@ -66,10 +61,3 @@ def keep_choice(current: Any, choices: list[tuple[str, str]]) -> Any:
     if current in values:
         return current
     return values[0] if values else None
-
-
-async def maybe_await(value: Any) -> Any:
-    """Await ``value`` if it is awaitable (some manager helpers are plain functions)."""
-    if hasattr(value, "__await__"):
-        return await value
-    return value

@@ -13,7 +13,7 @@ import gradio as gr
 from ..errors import PluginError
 from ..manager import PluginManager
 from . import formatting as fmt
-from .common import actor_of, has, maybe_await, ok, warn
+from .common import actor_of, ok, warn
 
 STATUS_FILTERS = ["all", "enabled", "installed", "disabled", "error"]
 ACTIONS = ["load", "unload", "reload", "update", "rollback", "uninstall"]
@@ -79,20 +79,16 @@ class InstalledTab:
 
     async def _previous_versions(self, plugin_id: str) -> list[str]:
         """Versions kept on disk that Roll back can return to (newest first)."""
-        if not has(self.manager, "list_versions"):
-            return []
         try:
-            answer = await maybe_await(self.manager.list_versions(plugin_id))
+            answer = await self.manager.list_versions(plugin_id)
         except PluginError:
             return []
         return [str(v) for v in answer.get("available_for_rollback") or []]
 
     async def _updates(self) -> dict[str, str]:
         """plugin_id → newer marketplace version (empty when the marketplace cannot say)."""
-        if not has(self.manager, "check_for_updates"):
-            return {}
         try:
-            found = await maybe_await(self.manager.check_for_updates())
+            found = await self.manager.check_for_updates()
         except PluginError:
             return {}
         return {u["plugin_id"]: u["latest_version"] for u in found}
@@ -115,14 +111,10 @@ class InstalledTab:
         if broken:
             reload_reason = None  # reload re-reads the folder: the way out after a fix
         update_reason: str | None = None
-        if not has(self.manager, "update_plugin"):
-            update_reason = "updates need the marketplace, which is not available here"
-        elif not details.get("update_available"):
+        if not details.get("update_available"):
             update_reason = "no newer version in the marketplace"
         rollback_reason: str | None = None
-        if not has(self.manager, "rollback_plugin"):
-            rollback_reason = "version history is not available here"
-        elif not versions:
+        if not versions:
             rollback_reason = "no previous version is kept"
         return {
             "load": load_reason,
@@ -130,9 +122,7 @@ class InstalledTab:
             "reload": reload_reason,
             "update": update_reason,
             "rollback": rollback_reason,
-            "uninstall": None
-            if has(self.manager, "uninstall_plugin")
-            else "uninstalling needs the marketplace module, which is not available here",
+            "uninstall": None,
         }
 
     # -------------------------------------------------------------------------- actions
@@ -188,7 +178,7 @@ class InstalledTab:
     async def check_updates(self, query: str, status: str) -> tuple[str, Any]:
         """Ask the marketplace for newer versions, then redraw the table."""
         try:
-            found = await maybe_await(self.manager.check_for_updates())
+            found = await self.manager.check_for_updates()
         except PluginError as exc:
             warn(exc)
         else:
@@ -251,9 +241,7 @@ def build(manager: PluginManager) -> InstalledTab:
         )
         status = gr.Dropdown(STATUS_FILTERS, value="all", label="Status", scale=1)
         refresh_btn = gr.Button("Refresh", scale=0, size="sm")
-        updates_btn = gr.Button(
-            "Check for updates", scale=0, size="sm", visible=has(manager, "check_for_updates")
-        )
+        updates_btn = gr.Button("Check for updates", scale=0, size="sm")
     table = gr.Dataframe(
         headers=fmt.PLUGIN_COLUMNS,
         interactive=False,

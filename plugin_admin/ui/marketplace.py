@@ -14,7 +14,7 @@ import gradio as gr
 from ..errors import PluginError
 from ..manager import PluginManager
 from . import formatting as fmt
-from .common import actor_of, fail, has, maybe_await, ok, warn
+from .common import actor_of, fail, ok, warn
 
 SORTS = [
     ("Name (A–Z)", "name"),
@@ -23,7 +23,6 @@ SORTS = [
     ("Recently updated", "updated"),
 ]
 ANY = "any"
-UNAVAILABLE = "_Marketplace support is not available in this build._"
 NO_ENTRY = "_Select an entry in the table to see its details and versions._"
 
 
@@ -37,7 +36,7 @@ class MarketplaceTab:
     async def info(self) -> tuple[str, Any]:
         """Where the list comes from, how old it is, and whether to offer a retry."""
         try:
-            info = await maybe_await(self.manager.marketplace_info())
+            info = await self.manager.marketplace_info()
         except PluginError as exc:
             return f"⚠ {exc.message}", gr.update(visible=True)
         return info_markdown(info), gr.update(visible=not info.get("reachable", True))
@@ -46,17 +45,13 @@ class MarketplaceTab:
         self, query: str, category: str, tags: list[str] | None, sort: str
     ) -> tuple[Any, Any, Any, str, Any]:
         """The filtered table, the category/tag choices, the source line and the retry button."""
-        if not has(self.manager, "search_marketplace"):
-            return (fmt.marketplace_frame([]), gr.update(), gr.update(), UNAVAILABLE, gr.update())
         try:
-            entries = await maybe_await(
-                self.manager.search_marketplace(
-                    query=(query or "").strip() or None,
-                    category=None if category in (None, "", ANY) else category,
-                    tags=list(tags) if tags else None,
-                    sort=sort or "name",
-                    limit=500,
-                )
+            entries = await self.manager.search_marketplace(
+                query=(query or "").strip() or None,
+                category=None if category in (None, "", ANY) else category,
+                tags=list(tags) if tags else None,
+                sort=sort or "name",
+                limit=500,
             )
         except PluginError as exc:
             warn(exc)
@@ -75,14 +70,14 @@ class MarketplaceTab:
 
     async def _all_entries(self) -> list[dict[str, Any]]:
         try:
-            return list(await maybe_await(self.manager.search_marketplace(limit=500)))
+            return list(await self.manager.search_marketplace(limit=500))
         except PluginError:
             return []
 
     async def retry(self, query: str, category: str, tags: list[str] | None, sort: str):
         """Drop the cached index and ask the marketplace again."""
         try:
-            await maybe_await(self.manager.clear_marketplace_cache())
+            await self.manager.clear_marketplace_cache()
         except PluginError as exc:
             warn(exc)
         answer = await self.search(query, category, tags, sort)
@@ -106,7 +101,7 @@ class MarketplaceTab:
                 "",
             )
         try:
-            entry = await maybe_await(self.manager.get_marketplace_plugin(plugin_id))
+            entry = await self.manager.get_marketplace_plugin(plugin_id)
         except PluginError as exc:
             raise fail(exc) from exc
         versions = [v["version"] for v in entry.get("versions") or []] or [entry["version"]]

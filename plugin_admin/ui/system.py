@@ -21,7 +21,7 @@ import gradio as gr
 from ..errors import PluginError
 from ..manager import PluginManager
 from . import formatting as fmt
-from .common import actor_of, fail, has, maybe_await, ok, warn
+from .common import actor_of, fail, ok, warn
 from .marketplace import info_markdown
 
 PACKAGES = ["plugin-admin", "gradio", "fastapi", "uvicorn", "pydantic", "pandas", "httpx"]
@@ -58,17 +58,15 @@ class SystemTab:
         )
 
     async def marketplace(self) -> str:
-        if not has(self.manager, "marketplace_info"):
-            return "_Marketplace support is not available in this build._"
         try:
-            return info_markdown(await maybe_await(self.manager.marketplace_info()))
+            return info_markdown(await self.manager.marketplace_info())
         except PluginError as exc:
             return f"⚠ {exc.message}"
 
     async def test_connection(self) -> str:
         """Fetch the index now and say whether it worked and how long it took."""
         try:
-            answer = await maybe_await(self.manager.test_marketplace_connection())
+            answer = await self.manager.test_marketplace_connection()
         except PluginError as exc:
             warn(exc)
             return f"✗ {exc.message}"
@@ -87,7 +85,7 @@ class SystemTab:
 
     async def clear_cache(self) -> str:
         try:
-            await maybe_await(self.manager.clear_marketplace_cache())
+            await self.manager.clear_marketplace_cache()
         except PluginError as exc:
             warn(exc)
             return f"✗ {exc.message}"
@@ -157,12 +155,8 @@ def build(manager: PluginManager) -> SystemTab:
             gr.Markdown("#### Marketplace")
             market = gr.Markdown(elem_id="system-marketplace")
             with gr.Row():
-                test_btn = gr.Button(
-                    "Test connection", visible=has(manager, "test_marketplace_connection")
-                )
-                clear_btn = gr.Button(
-                    "Clear cache", visible=has(manager, "clear_marketplace_cache")
-                )
+                test_btn = gr.Button("Test connection")
+                clear_btn = gr.Button("Clear cache")
             gr.Markdown("#### Sandbox")
             sandbox = gr.JSON(label="Sandbox on this machine", elem_id="system-sandbox")
             check_btn = gr.Button("Check sandbox")
