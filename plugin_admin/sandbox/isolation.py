@@ -224,6 +224,9 @@ def bwrap_argv(
     else:
         argv += ["--unshare-all", "--unshare-user", "--disable-userns"]
     argv += ["--die-with-parent", "--new-session"]
+    # The sized /tmp first: bwrap mounts in order, and the interpreter, venv or project may
+    # themselves live under /tmp (a CI checkout does): their binds must land on top of it.
+    argv += ["--perms", "1777", "--size", str(tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     argv += ["--ro-bind", "/usr", "/usr"]
     for link, target in (("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/bin", "usr/bin")):
         if Path(link).is_symlink() or not Path(link).exists():
@@ -238,7 +241,6 @@ def bwrap_argv(
                 argv += ["--perms", "0755", "--dir", str(parent)]
         argv += ["--ro-bind", str(root), str(root)]
     argv += ["--ro-bind", str(plugin_dir), PLUGIN_MOUNT, "--bind", str(data_dir), DATA_MOUNT]
-    argv += ["--perms", "1777", "--size", str(tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     argv += ["--proc", "/proc", "--dev", "/dev"]
     argv += ["--perms", "1777", "--size", str(SHM_SIZE_BYTES), "--tmpfs", "/dev/shm"]
     argv += ["--remount-ro", "/dev"]
