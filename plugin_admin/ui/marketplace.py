@@ -23,6 +23,13 @@ SORTS = [
     ("Recently updated", "updated"),
 ]
 ANY = "any"
+LEVELS = [ANY, "trusted", "standard", "sandboxed"]
+STATES = [
+    (ANY, ANY),
+    ("installed", "installed"),
+    ("not installed", "not_installed"),
+    ("update available", "update_available"),
+]
 NO_ENTRY = "_Select an entry in the table to see its details and versions._"
 
 
@@ -42,7 +49,13 @@ class MarketplaceTab:
         return info_markdown(info), gr.update(visible=not info.get("reachable", True))
 
     async def search(
-        self, query: str, category: str, tags: list[str] | None, sort: str
+        self,
+        query: str,
+        category: str,
+        tags: list[str] | None,
+        sort: str,
+        level: str = ANY,
+        state: str = ANY,
     ) -> tuple[Any, Any, Any, str, Any]:
         """The filtered table, the category/tag choices, the source line and the retry button."""
         try:
@@ -50,6 +63,8 @@ class MarketplaceTab:
                 query=(query or "").strip() or None,
                 category=None if category in (None, "", ANY) else category,
                 tags=list(tags) if tags else None,
+                security_level=None if level in (None, "", ANY) else level,
+                installed=None if state in (None, "", ANY) else state,
                 sort=sort or "name",
                 limit=500,
             )
@@ -74,13 +89,21 @@ class MarketplaceTab:
         except PluginError:
             return []
 
-    async def retry(self, query: str, category: str, tags: list[str] | None, sort: str):
+    async def retry(
+        self,
+        query: str,
+        category: str,
+        tags: list[str] | None,
+        sort: str,
+        level: str = ANY,
+        state: str = ANY,
+    ) -> tuple[Any, Any, Any, str, Any]:
         """Drop the cached index and ask the marketplace again."""
         try:
             await self.manager.clear_marketplace_cache()
         except PluginError as exc:
             warn(exc)
-        answer = await self.search(query, category, tags, sort)
+        answer = await self.search(query, category, tags, sort, level, state)
         if "⚠" not in answer[3] and "unreachable" not in answer[3]:
             ok("The marketplace answered; the list is up to date.")
         return answer
@@ -254,6 +277,9 @@ def build(manager: PluginManager) -> MarketplaceTab:
         category = gr.Dropdown([ANY], value=ANY, label="Category", scale=1)
         tags = gr.Dropdown([], multiselect=True, label="Tags (all must match)", scale=2)
         sort = gr.Dropdown(SORTS, value="name", label="Sort by", scale=1)
+    with gr.Row(equal_height=True):
+        level = gr.Dropdown(LEVELS, value=ANY, label="Security level", scale=1)
+        state = gr.Dropdown(STATES, value=ANY, label="Installed", scale=1)
     table = gr.Dataframe(
         headers=fmt.MARKETPLACE_COLUMNS,
         interactive=False,
@@ -278,12 +304,12 @@ def build(manager: PluginManager) -> MarketplaceTab:
                 upload = gr.File(label="Plugin package", file_types=[".zip"], type="filepath")
                 upload_btn = gr.Button("Install from zip")
 
-    filters = [query, category, tags, sort]
+    filters = [query, category, tags, sort, level, state]
     listing = [table, category, tags, source, retry_btn]
     entry_outputs = [details, versions, version, install_btn, note]
     query.submit(tab.search, filters, listing)
     query.change(tab.search, filters, listing, trigger_mode="always_last")
-    for control in (category, tags, sort):
+    for control in (category, tags, sort, level, state):
         control.change(tab.search, filters, listing)
     retry_btn.click(tab.retry, filters, listing)
     table.select(tab.select, None, [selected, *entry_outputs])

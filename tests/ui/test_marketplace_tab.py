@@ -37,6 +37,20 @@ async def test_search_filters_by_text_category_and_tags_and_sorts(market) -> Non
     assert downloads == sorted(downloads, reverse=True)
 
 
+async def test_search_filters_by_security_level_and_installed_state(market) -> None:
+    tab = MarketplaceTab(market)
+    table, *_ = await tab.search("", "any", [], "name", "sandboxed")
+    assert list(table["ID"]) == ["pii_redactor"]
+    await market.install_plugin("link_checker", "1.0.0")
+    await market.install_plugin("language_detector")
+    table, *_ = await tab.search("", "any", [], "name", "any", "installed")
+    assert list(table["ID"]) == ["language_detector", "link_checker"]
+    table, *_ = await tab.search("", "any", [], "name", "any", "update_available")
+    assert list(table["ID"]) == ["link_checker"]
+    table, *_ = await tab.search("", "any", [], "name", "any", "not_installed")
+    assert len(table) == 7 and "link_checker" not in set(table["ID"])
+
+
 async def test_selecting_an_entry_shows_versions_permissions_and_checksum(market) -> None:
     tab = MarketplaceTab(market)
     table, *_ = await tab.search("email filter", "any", [], "name")
