@@ -7,8 +7,12 @@ import re
 from .errors import InvalidPluginIdError
 
 PLUGIN_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-# Fixed REST paths under /api/plugins/: a plugin with one of these ids would be unreachable.
-RESERVED_IDS = frozenset({"marketplace", "install", "upload", "audit", "backup", "restore"})
+# Fixed REST paths under /api/plugins/ (a plugin with one of these ids would be unreachable),
+# and the manager's own folders in PLUGIN_DATA_DIR (a plugin's data folder is
+# PLUGIN_DATA_DIR/<id>: a plugin named "versions" would be handed the kept versions of others).
+RESERVED_IDS = frozenset(
+    {"marketplace", "install", "upload", "audit", "backup", "restore", "versions", "locks"}
+)
 
 
 def is_valid_plugin_id(plugin_id: object) -> bool:
@@ -25,7 +29,8 @@ def check_plugin_id(plugin_id: object) -> str:
         return plugin_id  # type: ignore[return-value]
     if plugin_id in RESERVED_IDS:
         raise InvalidPluginIdError(
-            f"The plugin id {plugin_id!r} is reserved (it names a REST API path); choose another."
+            f"The plugin id {plugin_id!r} is reserved (a REST API path or a folder of plugin-admin's "
+            "own); choose another."
         )
     shown = repr(plugin_id) if len(repr(plugin_id)) <= 80 else repr(plugin_id)[:77] + "..."
     raise InvalidPluginIdError(

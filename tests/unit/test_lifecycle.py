@@ -341,7 +341,7 @@ async def test_list_filters_by_status_and_level(make_plugin, start_manager):
     assert entry["loaded"] is True and entry["capabilities"] == ["testing"]
 
 
-@pytest.mark.parametrize("reserved", ["marketplace", "audit", "backup"])
+@pytest.mark.parametrize("reserved", ["marketplace", "audit", "backup", "versions", "locks"])
 async def test_ids_that_name_rest_paths_are_reserved(make_plugin, start_manager, reserved):
     make_plugin(reserved)
     manager = await start_manager()
