@@ -8,10 +8,10 @@ next call. Denials raise :class:`PermissionDeniedError` and are audited.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,9 @@ from .audit import AuditLog
 from .errors import InvalidInputError, PermissionDeniedError
 from .mailbox import Mailbox
 from .plugin_logs import PluginLogs
+from .safe_paths import open_regular, subdir
 
+FILES_DIR = "files"  # read_data / write_data live in <data folder>/files
 _DATA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 MAX_DATA_BYTES = 10 * 1024 * 1024
 MAX_HTTP_BODY = 1024 * 1024
@@ -53,8 +55,12 @@ class HostContext:
         self._services = services
 
     @property
+    def _data_base(self) -> Path:
+        return self._services.data_dir_for(self.plugin_id)
+
+    @property
     def data_dir(self) -> Path:
-        return self._services.data_dir_for(self.plugin_id) / "files"
+        return self._data_base / FILES_DIR
 
     def require(self, permission: str, action: str) -> None:
         if self._services.has_grant(self.plugin_id, permission):
@@ -118,16 +124,14 @@ class HostContext:
 
     async def read_data(self, name: str) -> bytes:
         self.require("storage", "read its data files")
-        path = self._data_path(name)
-        # A sandboxed plugin owns this folder: never follow its symlinks (/data/x -> /etc/shadow
-        # read by the host) and never block on a FIFO it planted.
+        self._check_name(name)
+        # A sandboxed plugin owns this folder: never follow its links, never block on a FIFO.
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            with subdir(self._data_base, FILES_DIR, create=False) as folder:
+                fd = open_regular(name, os.O_RDONLY, folder)
         except OSError:
             raise InvalidInputError(f"No data file {name!r} in the plugin's data folder.") from None
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise InvalidInputError(f"Data file {name!r} is not a regular file.")
             data = handle.read(MAX_DATA_BYTES + 1)
         if len(data) > MAX_DATA_BYTES:
             raise InvalidInputError(
@@ -140,19 +144,26 @@ class HostContext:
         self.require("storage", "write its data files")
         if len(data) > MAX_DATA_BYTES:
             raise InvalidInputError(f"Data file {name!r} is over {MAX_DATA_BYTES} bytes.")
-        path = self._data_path(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A fresh, exclusive temporary name: a symlink planted by the plugin is never written
-        # through; the rename then replaces (not follows) whatever is at ``path``.
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        self._check_name(name)
+        temporary = f".{name}.{secrets.token_hex(8)}.tmp"
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(bytes(data))
-            os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+            with subdir(self._data_base, FILES_DIR, create=True) as folder:
+                # A fresh exclusive name is never a planted link; the rename then replaces
+                # (never follows) whatever is at ``name``.
+                fd = open_regular(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, folder)
+                try:
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(bytes(data))
+                    os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        os.unlink(temporary, dir_fd=folder)
+                    raise
+        except OSError as exc:
+            raise InvalidInputError(
+                f"Cannot write data file {name!r}: {exc.strerror or exc}. The plugin's "
+                f"'{FILES_DIR}' folder must be a real folder, not a link."
+            ) from None
 
     async def http_request(
         self,
@@ -193,9 +204,9 @@ class HostContext:
             "body": response.text[:MAX_HTTP_BODY],
         }
 
-    def _data_path(self, name: str) -> Path:
+    @staticmethod
+    def _check_name(name: str) -> None:
         if not _DATA_NAME.fullmatch(str(name)) or ".." in str(name):
             raise InvalidInputError(
                 f"Invalid data file name {name!r}: use letters, digits, '.', '_' or '-', no folders."
             )
-        return self.data_dir / name

@@ -7,16 +7,21 @@ a chatty plugin cannot fill the disk.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import time
 from collections import deque
 from pathlib import Path
 
+from .safe_paths import open_regular, subdir
+
 MAX_LOG_BYTES = 5 * 1024 * 1024
 MAX_LINE_CHARS = 4000
 TAIL_LINES = 500
 PLUGIN_MODULE_ROOT = "plugin_admin_plugins"
+LOG_DIR, LOG_FILE = "logs", "plugin.log"
 
 
 class PluginLogs:
@@ -29,7 +34,7 @@ class PluginLogs:
         self._counter = 0
 
     def path(self, plugin_id: str) -> Path:
-        return self._data_dir_for(plugin_id) / "logs" / "plugin.log"
+        return self._data_dir_for(plugin_id) / LOG_DIR / LOG_FILE
 
     def write(self, plugin_id: str, level: str, message: str) -> None:
         line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {level.upper():<7} {message[:MAX_LINE_CHARS]}"
@@ -38,15 +43,24 @@ class PluginLogs:
             self._tails.setdefault(plugin_id, deque(maxlen=TAIL_LINES)).append(
                 (self._counter, line)
             )
-            path = self.path(plugin_id)
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                if path.exists() and path.stat().st_size > MAX_LOG_BYTES:
-                    path.replace(path.with_suffix(".log.1"))
-                with path.open("a", encoding="utf-8") as handle:
-                    handle.write(line + "\n")
+                self._append(plugin_id, (line + "\n").encode("utf-8", "replace"))
             except OSError:
-                pass  # a full or read-only disk must not break the plugin's call
+                pass  # a full or read-only disk, or a planted link, must not break the call
+
+    def _append(self, plugin_id: str, data: bytes) -> None:
+        # The data folder may belong to a sandboxed plugin: open each step without following
+        # links it may have planted (logs -> /etc), rotate at the size cap.
+        with subdir(self._data_dir_for(plugin_id), LOG_DIR, create=True) as folder:
+            with contextlib.suppress(FileNotFoundError):
+                current = os.stat(LOG_FILE, dir_fd=folder, follow_symlinks=False)
+                if current.st_size > MAX_LOG_BYTES:
+                    os.replace(LOG_FILE, LOG_FILE + ".1", src_dir_fd=folder, dst_dir_fd=folder)
+            fd = open_regular(LOG_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, folder)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
 
     def mark(self) -> int:
         """A position; :meth:`since` returns lines written after it."""
