@@ -9,6 +9,7 @@ next call. Denials raise :class:`PermissionDeniedError` and are audited.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -126,11 +127,17 @@ class HostContext:
         self.require("storage", "read its data files")
         self._check_name(name)
         # A sandboxed plugin owns this folder: never follow its links, never block on a FIFO.
+        missing = InvalidInputError(f"No data file {name!r} in the plugin's data folder.")
         try:
             with subdir(self._data_base, FILES_DIR, create=False) as folder:
                 fd = open_regular(name, os.O_RDONLY, folder)
-        except OSError:
-            raise InvalidInputError(f"No data file {name!r} in the plugin's data folder.") from None
+        except FileNotFoundError:
+            raise missing from None
+        except OSError as exc:
+            if exc.filename == FILES_DIR or exc.errno == errno.ENOTDIR:
+                raise missing from None  # 'files' itself is a link or no folder
+            # links, folders and FIFOs planted in the data folder are never followed
+            raise InvalidInputError(f"Data file {name!r} is not a regular file.") from None
         with os.fdopen(fd, "rb") as handle:
             data = handle.read(MAX_DATA_BYTES + 1)
         if len(data) > MAX_DATA_BYTES:
