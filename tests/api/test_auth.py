@@ -126,6 +126,18 @@ async def test_console_requires_the_login(shared_app: FastAPI) -> None:
         assert (await browser.get("/api/plugins/")).status_code == 401
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/gradio_api/queue/join", "/gradio_api/run/predict", "/gradio_api/call/backup"],
+)
+async def test_console_event_endpoints_need_the_login_too(shared_app: FastAPI, path: str) -> None:
+    # Every console handler is also an HTTP endpoint: without the login cookie, none answers.
+    transport = httpx.ASGITransport(app=shared_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as anonymous:
+        answer = await anonymous.post(path, json={"fn_index": 0, "data": [], "session_hash": "x"})
+    assert answer.status_code == 401
+
+
 # --------------------------------------------------------------------- generated secrets
 def test_generated_secrets_are_printed_once_and_stored_only_hashed(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
