@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,14 +103,36 @@ class MarketplaceClient:
         return self.resolve(INDEX_FILE)
 
     def resolve(self, url: str) -> str:
-        """``url`` as given when absolute, else relative to the marketplace base."""
-        if _is_http(url) or url.startswith("file://"):
-            return url
+        """Where a file the index names lives; refused when it is outside the marketplace.
+
+        The index is untrusted: an http(s) marketplace may only send us to http(s) URLs, a
+        local one only to files inside its own folder (never ``/dev/zero`` or ``/etc/shadow``).
+        """
         if _is_http(self.base):
-            return urljoin(self.base.rstrip("/") + "/", url)
-        if Path(url).is_absolute():
-            return url
-        return str(_local_path(self.base) / url)
+            target = urljoin(self.base.rstrip("/") + "/", url)
+            if not _is_http(target):
+                raise PackageError(
+                    f"The marketplace index points at {url!r}, which is not an http(s) URL; "
+                    f"packages from {self.base} are only downloaded over http(s). Ask the "
+                    "publisher to fix the index."
+                )
+            return target
+        folder = _local_path(self.base).resolve()
+        if _is_http(url):
+            raise PackageError(
+                f"The marketplace index points at {url!r}, outside the local marketplace "
+                f"folder {folder}; only files inside it are read. Ask the publisher to fix "
+                "the index."
+            )
+        given = _local_path(url)
+        target = (given if given.is_absolute() else folder / given).resolve()
+        if not target.is_relative_to(folder):
+            raise PackageError(
+                f"The marketplace index points at {url!r}, outside the local marketplace "
+                f"folder {folder}; only files inside it are read. Ask the publisher to fix "
+                "the index."
+            )
+        return str(target)
 
     # --------------------------------------------------------------------------- fetching
     def _client(self, timeout: float) -> httpx.AsyncClient:
@@ -168,18 +191,39 @@ class MarketplaceClient:
 
     @staticmethod
     def _read_local(url: str, max_bytes: int, hasher: Any) -> tuple[int, bytes, dict[str, str]]:
+        """A regular file's bytes, at most ``max_bytes``; never a link, device or FIFO."""
         path = _local_path(url)
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
         try:
-            size = path.stat().st_size
-            if size > max_bytes:
-                raise PackageError(_too_big(url, size, max_bytes))
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return 404, b"", {}
-        except IsADirectoryError:
+            fd = os.open(path, flags)
+        except (FileNotFoundError, IsADirectoryError):
             return 404, b"", {}
         except OSError as exc:
-            raise MarketplaceError(f"Cannot read {path}: {exc}.") from None
+            raise MarketplaceError(
+                f"Cannot read {path}: {exc.strerror or exc} (symbolic links are not followed)."
+            ) from None
+        with os.fdopen(fd, "rb", buffering=0) as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                return 404, b"", {}
+            if not stat.S_ISREG(info.st_mode):
+                raise PackageError(
+                    f"{path} is not a regular file (a device, FIFO or socket); the marketplace "
+                    "may only serve regular files."
+                )
+            if info.st_size > max_bytes:
+                raise PackageError(_too_big(url, info.st_size, max_bytes))
+            chunks: list[bytes] = []
+            received = 0
+            try:
+                while chunk := handle.read(min(1024 * 1024, max_bytes + 1 - received)):
+                    received += len(chunk)
+                    if received > max_bytes:
+                        raise PackageError(_too_big(url, received, max_bytes))
+                    chunks.append(chunk)
+            except OSError as exc:
+                raise MarketplaceError(f"Cannot read {path}: {exc}.") from None
+        data = b"".join(chunks)
         if hasher is not None:
             hasher.update(data)
         return 200, data, {}
