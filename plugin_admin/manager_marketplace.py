@@ -300,10 +300,7 @@ class MarketplaceOperations:
                 folder.rename(renamed.new)
                 stage = renamed
                 manifest = await asyncio.to_thread(installer.validate, stage.new, None, None)
-            sandboxed = s.plugin_sandbox_force or PluginSecurityLevel.SANDBOXED in (
-                manifest.security_level,
-                s.plugin_security_level,
-            )
+            sandboxed = self._probe_sandboxed(manifest)
             capabilities = await installer.probe_import(
                 stage.new, manifest.plugin_id, s.plugin_timeout_seconds, sandboxed=sandboxed
             )
@@ -315,6 +312,18 @@ class MarketplaceOperations:
                 raise StorageError(f"Could not stage the package: {exc}.") from exc
             raise
         return stage, manifest, capabilities
+
+    def _probe_sandboxed(self, manifest: Manifest) -> bool:
+        """Probe a package as it will run: an update keeps the admin's per-plugin choice."""
+        record = self._plugins.get(manifest.plugin_id)
+        if record is not None:  # the new manifest, but the record's override and approval
+            candidate = dataclasses.replace(record, manifest=manifest)
+            return self.effective_security_level(candidate) is PluginSecurityLevel.SANDBOXED
+        s = self.settings
+        return s.plugin_sandbox_force or PluginSecurityLevel.SANDBOXED in (
+            manifest.security_level,
+            s.plugin_security_level,
+        )
 
     async def _install_new(
         self,
