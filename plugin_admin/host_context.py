@@ -8,6 +8,7 @@ next call. Denials raise :class:`PermissionDeniedError` and are audited.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import os
@@ -54,6 +55,9 @@ class HostContext:
     def __init__(self, plugin_id: str, services: HostServices) -> None:
         self.plugin_id = plugin_id
         self._services = services
+        # A sandboxed plugin's uid (set by its worker runner): files the host writes for it
+        # belong to it, so the plugin can change them itself.
+        self.owner_uid: int | None = None
 
     @property
     def _data_base(self) -> Path:
@@ -158,6 +162,9 @@ class HostContext:
                 # A fresh exclusive name is never a planted link; the rename then replaces
                 # (never follows) whatever is at ``name``.
                 fd = open_regular(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, folder)
+                if self.owner_uid is not None:
+                    os.fchown(folder, self.owner_uid, self.owner_uid)
+                    os.fchown(fd, self.owner_uid, self.owner_uid)
                 try:
                     with os.fdopen(fd, "wb") as handle:
                         handle.write(bytes(data))
@@ -181,11 +188,9 @@ class HostContext:
         body: str | None = None,
     ) -> dict[str, Any]:
         self.require("network", "make HTTP requests")
-        host = (urlsplit(url).hostname or "").lower()
-        if (
-            urlsplit(url).scheme not in {"http", "https"}
-            or host not in self._services.network_allowlist
-        ):
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in {"http", "https"} or host not in self._services.network_allowlist:
             self._services.audit.record(
                 "network_denied",
                 plugin_id=self.plugin_id,
@@ -199,16 +204,34 @@ class HostContext:
                 plugin_id=self.plugin_id,
                 permission="network",
             )
-        async with httpx.AsyncClient(
-            timeout=self._services.http_timeout,
-            transport=self._services.transport,
-            follow_redirects=False,
-        ) as client:
-            response = await client.request(method.upper(), url, headers=headers, content=body)
+        # Streamed with a byte cap and one overall deadline: httpx's timeouts are per read, and
+        # a huge or trickling answer must not cost the host its memory or a stuck call.
+        try:
+            async with (
+                asyncio.timeout(self._services.http_timeout),
+                httpx.AsyncClient(
+                    timeout=self._services.http_timeout,
+                    transport=self._services.transport,
+                    follow_redirects=False,
+                ) as client,
+                client.stream(method.upper(), url, headers=headers, content=body) as response,
+            ):
+                received = bytearray()
+                async for chunk in response.aiter_bytes():
+                    received += chunk
+                    if len(received) > MAX_HTTP_BODY:
+                        break
+        except TimeoutError:
+            raise InvalidInputError(
+                f"{url} did not answer within {self._services.http_timeout:g} s."
+            ) from None
+        except httpx.HTTPError as exc:
+            raise InvalidInputError(f"Request to {url} failed: {exc}.") from None
         return {
             "status_code": response.status_code,
             "headers": dict(response.headers),
-            "body": response.text[:MAX_HTTP_BODY],
+            "body": bytes(received[:MAX_HTTP_BODY]).decode(response.encoding or "utf-8", "replace"),
+            "truncated": len(received) > MAX_HTTP_BODY,
         }
 
     @staticmethod

@@ -36,7 +36,10 @@ class ProtocolError(Exception):
 
 def encode(message: dict[str, Any]) -> bytes:
     """One frame: length header plus compact JSON."""
-    payload = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
+    try:
+        payload = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
+    except (ValueError, TypeError) as exc:  # NaN/Infinity, or not JSON at all
+        raise ProtocolError(f"message is not strict JSON ({exc})") from None
     if len(payload) > MAX_FRAME:
         raise ProtocolError(f"frame of {len(payload)} bytes is over the {MAX_FRAME}-byte limit")
     return len(payload).to_bytes(HEADER, "big") + payload
@@ -44,12 +47,20 @@ def encode(message: dict[str, Any]) -> bytes:
 
 def decode_payload(payload: bytes | bytearray | memoryview) -> dict[str, Any]:
     try:
-        message = json.loads(payload if isinstance(payload, bytes) else bytes(payload))
+        message = json.loads(
+            payload if isinstance(payload, bytes) else bytes(payload),
+            parse_constant=_refuse_constant,
+        )
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProtocolError(f"frame is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(message, dict) or not isinstance(message.get("t"), str):
         raise ProtocolError("frame is not a JSON object with a 't' field")
     return message
+
+
+def _refuse_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON: a frame carrying them is refused, never passed on."""
+    raise ValueError(f"{name} is not JSON")
 
 
 class FrameBuffer:

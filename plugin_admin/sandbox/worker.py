@@ -32,18 +32,34 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from ..errors import HookExecutionError, HookTimeoutError, PermissionDeniedError, PluginError
+from ..errors import (
+    HookExecutionError,
+    HookTimeoutError,
+    InvalidInputError,
+    PermissionDeniedError,
+    PluginError,
+)
 from ..host_context import HostContext
 from ..manifest import Manifest
 from ..settings import Settings
 from . import isolation
-from .protocol import PROTOCOL_VERSION, READ_CHUNK, FrameBuffer, ProtocolError, encode
+from .protocol import (
+    MAX_FRAME,
+    PROTOCOL_VERSION,
+    READ_CHUNK,
+    FrameBuffer,
+    ProtocolError,
+    encode,
+)
 
 OUTPUT_TAIL_BYTES = 4000
 MAX_LOGGED_OUTPUT_LINES = 1000
 BACKOFF_START = 0.5
 BACKOFF_MAX = 30.0
 SPIN_SECONDS = float(os.environ.get("PLUGIN_ADMIN_SANDBOX_SPIN_US", "300")) / 1e6
+SELECT_LIMIT = 1024  # select() cannot watch descriptors from FD_SETSIZE on: no spin there
+MAX_CONTEXT_CALLS_IN_FLIGHT = 16  # a worker asking for more is flooding the host: killed
+MAX_UNREAD_REPLIES = 2 * MAX_FRAME  # a worker that stops reading its replies: killed
 
 
 class WorkerGone(Exception):
@@ -159,7 +175,12 @@ class WorkerProcess:
         try:
             if message is not None:
                 self._send(encode(message))
-                if SPIN_SECONDS and not self._write_queue and self.alive:
+                if (
+                    SPIN_SECONDS
+                    and not self._write_queue
+                    and self.alive
+                    and self._from_child < SELECT_LIMIT
+                ):
                     # Fast hooks answer within tens of microseconds: catching the reply here
                     # skips an epoll round, two loop iterations and the deadline timer (most
                     # of the overhead). The loop is held for at most SPIN_SECONDS.
@@ -184,6 +205,8 @@ class WorkerProcess:
     def _send(self, data: bytes) -> None:
         if self._write_queue:
             self._write_queue += data
+            if len(self._write_queue) > MAX_UNREAD_REPLIES:
+                self.kill("killed: it stopped reading the host's replies")
             return
         try:
             written = os.write(self._to_child, data)
@@ -194,6 +217,9 @@ class WorkerProcess:
             return
         if written < len(data):
             self._write_queue += data[written:]
+            if len(self._write_queue) > MAX_UNREAD_REPLIES:
+                self.kill("killed: it stopped reading the host's replies")
+                return
             self.loop.add_writer(self._to_child, self._flush)
 
     def _flush(self) -> None:
@@ -233,6 +259,9 @@ class WorkerProcess:
                     return
                 pending.set_result(message)
             elif kind == "ctx":
+                if len(self._tasks) >= MAX_CONTEXT_CALLS_IN_FLIGHT:
+                    self.kill("killed: it flooded the host with context calls")
+                    return
                 task = self.loop.create_task(self._answer_context(message))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -257,7 +286,7 @@ class WorkerProcess:
         if self.alive:
             try:
                 self._send(encode(reply))
-            except ProtocolError as exc:
+            except ProtocolError as exc:  # e.g. a value the plugin stored earlier is not JSON
                 error = {"type": "InvalidInputError", "message": str(exc)}
                 self._send(encode({"t": "ctx_result", "ok": False, "error": error}))
 
@@ -399,6 +428,7 @@ class WorkerRunner:
         self._use_bwrap = use_bwrap
         if isolation.uses_own_uid(use_bwrap):
             self._uid = isolation.plugin_uid(self.plugin_id)
+            self._context.owner_uid = self._uid
         self.isolation = isolation.isolation_label(
             use_bwrap,
             reason if not usable else "disabled",
@@ -430,6 +460,13 @@ class WorkerRunner:
             ) from exc
         self._worker = worker
         try:
+            return await self._handshake_and_load(worker, timeout)
+        except BaseException:
+            worker.kill("killed: its start failed")  # never leave a half-started worker
+            raise
+
+    async def _handshake_and_load(self, worker: WorkerProcess, timeout: float) -> WorkerProcess:
+        try:
             hello = await worker.exchange(None, timeout)
             if hello.get("t") != "hello" or hello.get("protocol") != PROTOCOL_VERSION:
                 worker.kill("killed: wrong handshake")
@@ -454,6 +491,12 @@ class WorkerRunner:
             ) from None
         except WorkerGone as exc:
             raise self._gone_error("start", exc, worker) from None
+        except ProtocolError as exc:  # the config could not be sent (not strict JSON)
+            raise InvalidInputError(
+                f"Plugin {self.plugin_id!r}: its configuration cannot be sent to the sandbox "
+                f"worker: {exc}.",
+                plugin_id=self.plugin_id,
+            ) from None
         if not reply.get("ok"):
             await worker.retire("stopped: the plugin failed to load")
             error = reply.get("error") or {}
@@ -520,9 +563,11 @@ class WorkerRunner:
             raise error from None
         except WorkerGone as exc:
             raise self._gone_error(what, exc, worker) from None
-        except ProtocolError as exc:  # our request could not be encoded (too large)
-            raise HookExecutionError(
-                f"Hook {what!r} of plugin {self.plugin_id!r}: {exc}.", plugin_id=self.plugin_id
+        except ProtocolError as exc:  # our request could not be encoded (too large, NaN...)
+            raise InvalidInputError(
+                f"Hook {what!r} of plugin {self.plugin_id!r}: the request cannot be sent to the "
+                f"sandbox worker: {exc}.",
+                plugin_id=self.plugin_id,
             ) from None
 
     def _gone_error(self, what: str, exc: WorkerGone, worker: WorkerProcess) -> HookExecutionError:
@@ -648,8 +693,11 @@ def describe_exit(code: int) -> str:
 
 
 def _chown_tree(path: Path, uid: int) -> None:
+    """Give the data folder and its first level to the plugin's uid (the host creates
+    ``files/`` and ``logs/`` there). Not recursive: the tree below is the plugin's own, may be
+    deep or huge, and must not cost the host a walk at every worker start."""
     os.chown(path, uid, uid)
-    for directory, dirs, files in os.walk(path):
-        for name in dirs + files:
+    with os.scandir(path) as entries:
+        for entry in entries:
             with contextlib.suppress(OSError):
-                os.lchown(os.path.join(directory, name), uid, uid)
+                os.lchown(entry.path, uid, uid)
