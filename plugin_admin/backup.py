@@ -125,6 +125,9 @@ async def _restore_one(manager: PluginManager, item: PluginSnapshot, actor: str)
             )
         await _check_pinned_checksum(manager, item)
         await manager.install_plugin(plugin_id, item.version, actor=actor)
+        if not await _installed_matches_pin(manager, item):
+            await manager.uninstall_plugin(plugin_id, keep_data=False, actor=actor)
+            raise _changed_package(item)
         changes.append(f"installed {item.version}")
     else:
         current = (await manager.get_plugin(plugin_id))["version"]
@@ -133,6 +136,9 @@ async def _restore_one(manager: PluginManager, item: PluginSnapshot, actor: str)
             if (await manager.get_plugin(plugin_id))["status"] == "enabled":
                 await manager.unload_plugin(plugin_id, actor=actor)
             await manager.update_plugin(plugin_id, item.version, actor=actor)
+            if not await _installed_matches_pin(manager, item):
+                await manager.rollback_plugin(plugin_id, current, actor=actor)
+                raise _changed_package(item)
             changes.append(f"version {current} -> {item.version}")
 
     details = await manager.get_plugin(plugin_id)
@@ -159,6 +165,22 @@ async def _restore_one(manager: PluginManager, item: PluginSnapshot, actor: str)
         await manager.unload_plugin(plugin_id, actor=actor)
         changes.append("disabled")
     return changes
+
+
+async def _installed_matches_pin(manager: PluginManager, item: PluginSnapshot) -> bool:
+    """What was actually installed carries the pinned checksum (the index may have changed
+    between the check and the download, or name the version twice, '1.0' and '1.0.0')."""
+    if not item.checksum:
+        return True
+    provenance = (await manager.get_plugin(item.plugin_id)).get("provenance") or {}
+    return provenance.get("checksum") == item.checksum
+
+
+def _changed_package(item: PluginSnapshot) -> InvalidInputError:
+    return InvalidInputError(
+        f"{item.plugin_id} {item.version} as downloaded does not have the snapshot's pinned "
+        f"checksum {item.checksum}: refusing a changed package (it was removed again)."
+    )
 
 
 async def _check_pinned_checksum(manager: PluginManager, item: PluginSnapshot) -> None:

@@ -125,3 +125,63 @@ def test_cli_backup_and_restore_round_trip(tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["changed"][0]["plugin_id"] == "link_checker"
+
+
+async def test_restore_never_installs_bytes_other_than_the_pinned_ones(tmp_path):
+    """An index naming one version twice ('1.0.0' pinned, '1.0' another package) cannot slip
+    the other package past the snapshot's checksum pin."""
+    from plugin_admin.marketplace.packages import sha256_hex
+    from tests.marketplace.helpers import package_of, write_source
+
+    good = package_of(write_source(tmp_path / "src", "pinned", "1.0.0"))
+    evil = package_of(
+        write_source(
+            tmp_path / "evil",
+            "pinned",
+            "1.0",
+            hooks="async def hook_echo(self, **kw):\n    return 'evil'",
+        )
+    )
+    market = tmp_path / "market"
+    market.mkdir()
+    (market / "good.zip").write_bytes(good)
+    (market / "evil.zip").write_bytes(evil)
+    entry = {
+        "plugin_id": "pinned",
+        "name": "Pinned",
+        "version": "1.0.0",
+        "author": "t",
+        "description": "d",
+        "download_url": "good.zip",
+        "checksum": sha256_hex(good),
+        "versions": [{"version": "1.0", "download_url": "evil.zip", "checksum": sha256_hex(evil)}],
+    }
+    (market / "index.json").write_text(json.dumps({"format": 1, "plugins": [entry]}))
+    snapshot = {
+        "format": 1,
+        "created_at": 1.0,
+        "plugins": [
+            {
+                "plugin_id": "pinned",
+                "version": "1.0.0",
+                "checksum": sha256_hex(good),
+                "source": "marketplace",
+                "status": "installed",
+                "grants": [],
+            }
+        ],
+    }
+    manager = PluginManager(
+        settings=make_settings(tmp_path / "target", plugin_marketplace_url=str(market))
+    )
+    await manager.initialize()
+    try:
+        report = await manager.restore_state(snapshot)
+        if report["failed"]:
+            assert "pinned checksum" in report["failed"][0]["error"]
+            assert manager.plugin_ids() == []
+        else:
+            installed = await manager.get_plugin("pinned")
+            assert installed["provenance"]["checksum"] == sha256_hex(good)
+    finally:
+        await manager.shutdown()
