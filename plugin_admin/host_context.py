@@ -236,7 +236,7 @@ class HostContext:
 
     @staticmethod
     def _check_name(name: str) -> None:
-        if not _DATA_NAME.fullmatch(str(name)) or ".." in str(name):
+        if not _DATA_NAME.fullmatch(str(name)):  # no '/', no leading dot: no '..', no folders
             raise InvalidInputError(
                 f"Invalid data file name {name!r}: use letters, digits, '.', '_' or '-', no folders."
             )

@@ -273,15 +273,12 @@ class WorkerProcess:
         try:
             value = await context_call(self.context, message.get("m"), message.get("a"))
             reply = {"t": "ctx_result", "ok": True, "value": value}
-        except PluginError as exc:
+        except Exception as exc:  # the plugin gets the error; the host carries on
             error = {
                 "type": type(exc).__name__,
-                "message": exc.message,
+                "message": exc.message if isinstance(exc, PluginError) else str(exc),
                 "permission": getattr(exc, "permission", None),
             }
-            reply = {"t": "ctx_result", "ok": False, "error": error}
-        except Exception as exc:
-            error = {"type": type(exc).__name__, "message": str(exc)}
             reply = {"t": "ctx_result", "ok": False, "error": error}
         if self.alive:
             try:
