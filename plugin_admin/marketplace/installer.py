@@ -37,6 +37,7 @@ STAGING_NAME = ".plugin-admin-staging"
 JOURNAL = "journal.json"
 LOCK = ".lock"
 KEPT_META = "kept.json"
+PROBE_OUTPUT_LIMIT = 64 * 1024  # per stream; a probe prints one JSON line or a traceback
 
 # Runs in a fresh interpreter (python -I): import the staged package with plugin-admin's own
 # loader and call create_plugin(), so a package that crashes or hangs cannot hurt the manager.
@@ -251,6 +252,20 @@ def static_check(folder: Path, plugin_id: str) -> None:
         )
 
 
+class _OutputFlood(Exception):
+    """The probed package wrote more than :data:`PROBE_OUTPUT_LIMIT` to one stream."""
+
+
+async def _read_capped(stream: asyncio.StreamReader | None, limit: int) -> bytes:
+    """A stream to its end, refused past ``limit`` bytes so a chatty import cannot fill memory."""
+    kept = bytearray()
+    while stream is not None and (chunk := await stream.read(64 * 1024)):
+        kept += chunk
+        if len(kept) > limit:
+            raise _OutputFlood
+    return bytes(kept)
+
+
 async def _run_probe(command: list[str], cwd: str, plugin_id: str, timeout: float) -> list[str]:
     process = await asyncio.create_subprocess_exec(
         *command,
@@ -261,8 +276,14 @@ async def _run_probe(command: list[str], cwd: str, plugin_id: str, timeout: floa
         start_new_session=True,
         env={"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1"},
     )
+    readers = [
+        asyncio.ensure_future(_read_capped(process.stdout, PROBE_OUTPUT_LIMIT)),
+        asyncio.ensure_future(_read_capped(process.stderr, PROBE_OUTPUT_LIMIT)),
+    ]
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+        async with asyncio.timeout(timeout):
+            stdout, stderr = await asyncio.gather(*readers)
+            await process.wait()
     except TimeoutError:
         _kill_group(process.pid)
         await process.wait()
@@ -270,7 +291,16 @@ async def _run_probe(command: list[str], cwd: str, plugin_id: str, timeout: floa
             f"Importing {plugin_id!r} did not finish within {timeout:g} s "
             "(PLUGIN_TIMEOUT_SECONDS): the package hangs at import and was refused."
         ) from None
+    except _OutputFlood:
+        _kill_group(process.pid)
+        await process.wait()
+        raise PackageError(
+            f"Importing {plugin_id!r} wrote more than {PROBE_OUTPUT_LIMIT // 1024} KiB of "
+            "output: the package was refused (a plugin must not print at import time)."
+        ) from None
     finally:
+        for reader in readers:
+            reader.cancel()
         if process.returncode is None:
             _kill_group(process.pid)
     lines = stdout.decode("utf-8", "replace").strip().splitlines()

@@ -102,6 +102,14 @@ CASES = [
         "did not finish within 2 s",
     ),
     (
+        "import-floods-output",
+        with_members({"__init__.py": "import sys\nwhile True:\n    sys.stdout.write('x' * 4096)"}),
+        "auto",
+        {"plugin_timeout_seconds": 20},
+        PackageError,
+        "wrote more than 64 KiB of output",
+    ),
+    (
         "no-create-plugin",
         with_members({"__init__.py": "x = 1"}),
         "auto",
