@@ -29,6 +29,7 @@ from .index import ParsedIndex, parse_index
 
 INDEX_FILE = "index.json"
 MAX_INDEX_BYTES = 50 * 1024 * 1024
+DEADLINE_FACTOR = 30  # a whole transfer may take this many PLUGIN_MARKETPLACE_TIMEOUTs
 Progress = Callable[[str, float], None]
 
 
@@ -91,6 +92,8 @@ class MarketplaceClient:
         self.trusted_keys_dir = trusted_keys_dir
         self.require_signed = require_signed
         self.max_download_bytes = max_download_bytes
+        # httpx timeouts are per read: a server trickling a byte a second would never end
+        self.deadline = timeout * DEADLINE_FACTOR
         self.transport = transport
         self._snapshot: IndexSnapshot | None = None
         self._refresh_lock = asyncio.Lock()
@@ -159,6 +162,7 @@ class MarketplaceClient:
         received = 0
         try:
             async with (
+                asyncio.timeout(self.deadline),
                 self._client(self.timeout) as client,
                 client.stream("GET", url, headers=headers) as response,
             ):
@@ -178,6 +182,11 @@ class MarketplaceClient:
                     if progress:
                         progress(received, expected)
                 return 200, b"".join(chunks), dict(response.headers)
+        except TimeoutError:
+            raise MarketplaceError(
+                f"{url} did not finish within {self.deadline:g} s (the transfer is too slow); "
+                "try again later or check your network and proxy settings."
+            ) from None
         except httpx.TimeoutException:
             raise MarketplaceError(
                 f"{url} did not answer within {self.timeout:g} s; try again later or check "

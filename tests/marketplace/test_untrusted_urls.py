@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
+import httpx
 import pytest
 
-from plugin_admin.errors import PackageError
+from plugin_admin.errors import MarketplaceError, PackageError
 from plugin_admin.marketplace.client import MarketplaceClient
 
 CHECKSUM = "sha256:" + "0" * 64
@@ -67,3 +69,23 @@ async def test_a_local_file_is_read_no_further_than_the_limit(tmp_path):
     client = client_for(str(market), tmp_path)
     with pytest.raises(PackageError, match="over the 1024 byte limit"):
         await client.download("big.zip", CHECKSUM, None)
+
+
+async def test_a_trickling_download_gives_up_at_the_overall_deadline(tmp_path):
+    async def trickle():
+        while True:  # one byte at a time, each well within any per-read timeout
+            await asyncio.sleep(0.01)
+            yield b"x"
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=trickle())
+
+    client = client_for(
+        "https://market.example/plugins",
+        tmp_path,
+        max_download_bytes=10**9,
+        transport=httpx.MockTransport(handler),
+    )
+    client.deadline = 0.5
+    with pytest.raises(MarketplaceError, match="did not finish within 0.5 s"):
+        await asyncio.wait_for(client.download("slow.zip", CHECKSUM, None), 10)
