@@ -362,6 +362,13 @@ class MarketplaceOperations:
     ) -> dict[str, Any]:
         """Rename the staged folder into PLUGINS_DIR and register it (the caller holds the lock)."""
         plugin_id = manifest.plugin_id
+        existing = self.plugins_dir / plugin_id
+        if existing.exists() or existing.is_symlink():  # never replace what we did not install
+            stage.discard()
+            raise InvalidStateError(
+                f"A folder {plugin_id!r} already exists in PLUGINS_DIR but is not registered; "
+                "rescan the plugins folder or remove it, then install again."
+            )
         try:
             await asyncio.to_thread(installer.activate, stage, self.plugins_dir, None)
         except OSError as exc:
