@@ -285,15 +285,13 @@ async def _run_probe(command: list[str], cwd: str, plugin_id: str, timeout: floa
             stdout, stderr = await asyncio.gather(*readers)
             await process.wait()
     except TimeoutError:
-        _kill_group(process.pid)
-        await process.wait()
+        await _reap(process, readers)
         raise PackageError(
             f"Importing {plugin_id!r} did not finish within {timeout:g} s "
             "(PLUGIN_TIMEOUT_SECONDS): the package hangs at import and was refused."
         ) from None
     except _OutputFlood:
-        _kill_group(process.pid)
-        await process.wait()
+        await _reap(process, readers)
         raise PackageError(
             f"Importing {plugin_id!r} wrote more than {PROBE_OUTPUT_LIMIT // 1024} KiB of "
             "output: the package was refused (a plugin must not print at import time)."
@@ -316,6 +314,15 @@ async def _run_probe(command: list[str], cwd: str, plugin_id: str, timeout: floa
         f"Test import of {plugin_id!r} failed: {reason}. The package was refused; nothing was "
         "installed."
     )
+
+
+async def _reap(process: asyncio.subprocess.Process, readers: list[asyncio.Future]) -> None:
+    """Kill the probe's group and drain its pipes: wait() only returns once they are closed."""
+    _kill_group(process.pid)
+    for reader in readers:
+        reader.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+    await process.communicate()  # bounded: the group is dead, only buffered bytes remain
 
 
 def _kill_group(pid: int) -> None:
