@@ -110,13 +110,15 @@ class IndexEntry(BaseModel):
         return [found[key] for key in sorted(found, reverse=True)]
 
     def latest(self) -> VersionEntry:
-        return self.all_versions()[0]
+        """The version the entry advertises, not the highest one: that may be a pre-release."""
+        top = Version(self.version)
+        return next(v for v in self.all_versions() if v.parsed == top)
 
     def resolve(self, version: str | None) -> VersionEntry:
         """The newest version, or exactly ``version`` (PEP 440 equality: '1.0' == '1.0.0')."""
         versions = self.all_versions()
         if version is None:
-            return versions[0]
+            return self.latest()
         try:
             wanted = Version(str(version))
         except InvalidVersion:

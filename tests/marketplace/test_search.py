@@ -122,3 +122,21 @@ async def test_changing_a_result_does_not_change_the_marketplace(market_dir, mar
     (await manager.get_marketplace_plugin("alpha"))["versions"].clear()
     again = await manager.get_marketplace_plugin("alpha")
     assert len(again["versions"]) == 3 and "mine" not in again["tags"]
+
+
+def test_the_newest_version_is_the_advertised_one_not_a_pre_release():
+    item = IndexEntry.model_validate(
+        {
+            "plugin_id": "spam_guard",
+            "name": "Spam Guard",
+            "version": "1.10.0",
+            "download_url": "s-1.10.0.zip",
+            "checksum": CHECKSUM,
+            "versions": [
+                {"version": "2.0.0rc1", "download_url": "s-2.0.0rc1.zip", "checksum": CHECKSUM},
+            ],
+        }
+    )
+    assert item.resolve(None).version == "1.10.0"
+    assert item.latest().download_url == "s-1.10.0.zip"
+    assert item.resolve("2.0.0rc1").download_url == "s-2.0.0rc1.zip"  # still installable on request
