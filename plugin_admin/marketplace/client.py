@@ -440,10 +440,14 @@ class MarketplaceClient:
         return snapshot
 
     def _write_cache(self, record: dict[str, Any]) -> None:
-        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.cache_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(temporary, self.cache_path)
+        """Best effort: a read-only or full data folder must not fail a fetched index."""
+        try:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.cache_path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(temporary, self.cache_path)
+        except OSError as exc:
+            logger.warning("could not write the marketplace cache {}: {}", self.cache_path, exc)
 
     def clear_cache(self) -> bool:
         """Forget the cached index (memory and disk); True when there was one."""

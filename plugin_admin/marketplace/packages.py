@@ -89,7 +89,8 @@ def _member_problem(info: zipfile.ZipInfo) -> str | None:
     mode = info.external_attr >> 16
     if mode and stat.S_ISLNK(mode):
         return "is a symbolic link"
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    kind = stat.S_IFMT(mode)  # 0 when only permission bits are set (zipfile's writestr)
+    if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
         return "is a special file (device, fifo or socket)"
     if info.flag_bits & 0x1:
         return "is encrypted"
@@ -156,7 +157,13 @@ def safe_extract(data: bytes, dest: Path, limits: ExtractLimits) -> None:
                 )
             relative = info.filename[len(prefix) :]
             target = dest.joinpath(*PurePosixPath(relative).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError:  # e.g. members 'a' then 'a/b': 'a' is a file, not a folder
+                raise PackageError(
+                    f"Refused package: {info.filename!r} lies inside another member that is a "
+                    "file, not a folder."
+                ) from None
             written += _copy_member(archive, info, target, limits.max_total_bytes - written)
 
 

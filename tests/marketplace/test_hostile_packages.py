@@ -256,3 +256,16 @@ async def test_download_over_the_size_cap_is_refused(tmp_path, market_manager, g
     assert tree(manager.plugins_dir) == []
     with pytest.raises(PackageError, match="PLUGIN_MAX_FILE_SIZE_MB"):
         await manager.install_from_zip(zip_bytes(big))
+
+
+def test_members_with_permission_bits_only_are_ordinary_files(tmp_path: Path) -> None:
+    # zipfile.writestr(name, data) stores mode 0o600 with no file-type bits: a plain file.
+    package = zip_bytes({"plugin.json": "{}", "__init__.py": ""}, mode=0o600)
+    safe_extract(package, tmp_path / "out", ExtractLimits())
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["__init__.py", "plugin.json"]
+
+
+def test_a_member_inside_a_file_is_a_package_error(tmp_path: Path) -> None:
+    package = zip_bytes({"plugin.json": "{}", "a": "file", "a/b": "inside a file"})
+    with pytest.raises(PackageError, match="inside another member that is a file"):
+        safe_extract(package, tmp_path / "out", ExtractLimits())

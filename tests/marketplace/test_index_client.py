@@ -264,3 +264,13 @@ async def test_last_modified_revalidation_keeps_the_index(market_dir, market_man
     assert len(await manager.search_marketplace()) == 2
     assert seen == [None, stamp]
     assert (await manager.marketplace_info())["reachable"] is True
+
+
+async def test_an_unwritable_cache_does_not_fail_a_fetched_index(mocked):
+    start, _, _ = mocked
+    manager = await start()
+    cache = manager.settings.marketplace_cache_path
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.with_suffix(".tmp").mkdir()  # the cache's temporary file cannot be created
+    entries = await manager.search_marketplace()
+    assert entries and not cache.exists()
