@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from packaging.version import InvalidVersion, Version
 
 from .base import PluginMetadata, PluginSecurityLevel
-from .errors import InvalidManifestError
+from .errors import InvalidManifestError, InvalidPluginIdError
 from .ids import check_plugin_id
 from .schema_tools import apply_defaults, check_schema, compile_schema, schema_errors
 
@@ -162,7 +162,10 @@ def parse_manifest(
     if errors:
         listing = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:10])
         raise InvalidManifestError(f"{source} is invalid: {listing}.")
-    check_plugin_id(raw["plugin_id"])
+    try:
+        check_plugin_id(raw["plugin_id"])
+    except InvalidPluginIdError as exc:  # e.g. a reserved id: still a manifest problem
+        raise InvalidManifestError(f"{source}: {exc.message}") from None
     try:
         Version(raw["version"])
     except InvalidVersion:

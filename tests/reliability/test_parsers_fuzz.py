@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plugin_admin.errors import InvalidManifestError, PluginError
-from plugin_admin.ids import check_plugin_id
+from plugin_admin.errors import InvalidManifestError, InvalidPluginIdError
+from plugin_admin.ids import RESERVED_IDS, check_plugin_id
 from plugin_admin.manifest import parse_manifest
 
 json_scalars = (
@@ -91,9 +91,9 @@ def test_config_validation_never_raises_for_any_value(config):
         assert all(e["path"].startswith("$") and e["message"] for e in errors)
 
 
-@given(st.text(max_size=80))
+@given(st.text(max_size=80) | st.sampled_from(sorted(RESERVED_IDS)))
 def test_plugin_id_check_is_total(text):
     try:
         assert check_plugin_id(text) == text
-    except PluginError as exc:
-        assert "Invalid plugin id" in exc.message
+    except InvalidPluginIdError as exc:
+        assert "Invalid plugin id" in exc.message or "is reserved" in exc.message
