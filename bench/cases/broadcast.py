@@ -11,42 +11,17 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from pathlib import Path
-from typing import Any
-
-import pluggy
 
 from plugin_admin import PluginManager
 from plugin_admin.sandbox.inprocess import PluginThread
 
+from ..baselines import pluggy_hook
 from ..core import Options, Row, Stats, bare_thread_hop, ratio, time_async, time_sync
 from ..plugins import HOOK, HOOK_RESULT, bench_settings, write_many
 
 NAME = "broadcast"
 TARGET_MS = 5.0
 TARGET_SIZE = 100
-
-hookspec = pluggy.HookspecMarker("bench_broadcast")
-hookimpl = pluggy.HookimplMarker("bench_broadcast")
-
-
-class _Spec:
-    @hookspec
-    def ping(self) -> Any:
-        """Trivial hook."""
-
-
-class _Impl:
-    @hookimpl
-    def ping(self) -> Any:
-        return HOOK_RESULT
-
-
-def pluggy_broadcast(n: int) -> Any:
-    pm = pluggy.PluginManager("bench_broadcast")
-    pm.add_hookspecs(_Spec)
-    for _ in range(n):
-        pm.register(_Impl())
-    return pm.hook.ping
 
 
 async def _manager(workdir: Path, n: int, level: str) -> PluginManager:
@@ -96,7 +71,7 @@ async def run(opts: Options) -> list[Row]:
     rows = []
     for n in opts.sizes_for(NAME, [10, 100], [10]):
         iterations = opts.scale(max(100, 20_000 // n), 20)
-        base = Stats.of(time_sync(pluggy_broadcast(n), iterations * 10, warmup=100))
+        base = Stats.of(time_sync(pluggy_hook(n), iterations * 10, warmup=100))
         stats = {}
         for level in ("standard", "trusted"):
             with tempfile.TemporaryDirectory(prefix=f"bench-bc-{level}-") as tmp:

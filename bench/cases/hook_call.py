@@ -17,38 +17,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pluggy
-
 from plugin_admin import PluginManager
 from plugin_admin.sandbox.inprocess import PluginThread
 
+from ..baselines import pluggy_hook
 from ..core import Options, Row, Stats, bare_thread_hop, ratio, time_async, time_sync
 from ..plugins import HOOK, HOOK_RESULT, bench_settings, write_bench_plugin
 
 NAME = "hook_call"
 TARGET = 10.0
-
-hookspec = pluggy.HookspecMarker("bench")
-hookimpl = pluggy.HookimplMarker("bench")
-
-
-class _Spec:
-    @hookspec
-    def ping(self) -> Any:
-        """The same trivial hook as the bench plugin's."""
-
-
-class _Impl:
-    @hookimpl
-    def ping(self) -> Any:
-        return HOOK_RESULT
-
-
-def pluggy_caller() -> Any:
-    pm = pluggy.PluginManager("bench")
-    pm.add_hookspecs(_Spec)
-    pm.register(_Impl())
-    return pm.hook.ping
 
 
 async def _trivial() -> dict[str, bool]:
@@ -84,7 +61,7 @@ async def run(opts: Options) -> list[Row]:
 
 
 async def _measure(manager: PluginManager, thread: PluginThread, opts: Options) -> list[Row]:
-    hook = pluggy_caller()
+    hook = pluggy_hook()
     instance = manager._plugins["bench_trusted"].runner.instance  # type: ignore[union-attr]
     execute = manager.execute_plugin_hook
 

@@ -33,6 +33,11 @@ STATES = [
 NO_ENTRY = "_Select an entry in the table to see its details and versions._"
 
 
+def _chosen(value: str | None) -> str | None:
+    """A dropdown's value as a filter: None when nothing (or "any") is chosen."""
+    return None if value in (None, "", ANY) else value
+
+
 class MarketplaceTab:
     """Handlers of the Marketplace tab."""
 
@@ -61,10 +66,10 @@ class MarketplaceTab:
         try:
             entries = await self.manager.search_marketplace(
                 query=(query or "").strip() or None,
-                category=None if category in (None, "", ANY) else category,
+                category=_chosen(category),
                 tags=list(tags) if tags else None,
-                security_level=None if level in (None, "", ANY) else level,
-                installed=None if state in (None, "", ANY) else state,
+                security_level=_chosen(level),
+                installed=_chosen(state),
                 sort=sort or "name",
                 limit=500,
             )
@@ -89,21 +94,13 @@ class MarketplaceTab:
         except PluginError:
             return []
 
-    async def retry(
-        self,
-        query: str,
-        category: str,
-        tags: list[str] | None,
-        sort: str,
-        level: str = ANY,
-        state: str = ANY,
-    ) -> tuple[Any, Any, Any, str, Any]:
+    async def retry(self, *filters: Any) -> tuple[Any, Any, Any, str, Any]:
         """Drop the cached index and ask the marketplace again."""
         try:
             await self.manager.clear_marketplace_cache()
         except PluginError as exc:
             warn(exc)
-        answer = await self.search(query, category, tags, sort, level, state)
+        answer = await self.search(*filters)
         if "⚠" not in answer[3] and "unreachable" not in answer[3]:
             ok("The marketplace answered; the list is up to date.")
         return answer
